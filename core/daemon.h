@@ -1,0 +1,34 @@
+/*
+ * daemon.h -- process plumbing: signals, systemd notification, pid file.
+ *
+ * keeld is a new-style daemon: it never forks; systemd (or a shell)
+ * supervises it.  Signals are blocked in every thread and taken
+ * synchronously by the main thread with daemon_wait_signal().
+ */
+#ifndef KEEL_CORE_DAEMON_H
+#define KEEL_CORE_DAEMON_H
+
+/* Exit codes (sysexits.h values, so systemd units can tell them apart). */
+#define DAEMON_EXIT_OK 0
+#define DAEMON_EXIT_USAGE 64       /* bad command line */
+#define DAEMON_EXIT_UNAVAILABLE 69 /* database or blob store unreachable */
+#define DAEMON_EXIT_SOFTWARE 70    /* internal error */
+#define DAEMON_EXIT_CANTCREAT 73   /* data directory or socket unusable */
+#define DAEMON_EXIT_CONFIG 78      /* configuration or plugin error */
+
+/* Block SIGTERM, SIGINT, SIGHUP (and ignore SIGPIPE) in this thread and
+ * every thread created later.  Call before starting threads. */
+void daemon_block_signals(void);
+/* Wait for SIGTERM/SIGINT (returns the signal) or SIGHUP (returns
+ * SIGHUP). */
+int daemon_wait_signal(void);
+
+/* sd_notify(3) without libsystemd: a datagram to $NOTIFY_SOCKET.  No-op
+ * when the variable is unset. */
+void daemon_notify(const char *state);
+
+/* Write our pid to path (0 or -errno) / remove it. */
+int daemon_pidfile_write(const char *path);
+void daemon_pidfile_remove(const char *path);
+
+#endif

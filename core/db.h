@@ -1,0 +1,85 @@
+/*
+ * db.h -- the core's side of the db plugin: a connection pool,
+ * transactions with retry, and portable SQL.
+ *
+ * SQL in the core is written once with "?" placeholders; for drivers that
+ * declare KEEL_DB_PH_DOLLAR it is rewritten to $1, $2... here.  The pool
+ * hands each connection to one thread at a time (the ABI's promise to
+ * drivers).  With KEEL_DB_CAP_SINGLE_WRITER (SQLite) write transactions are
+ * serialised here rather than left to collide on the file lock.  A
+ * transaction that fails with KEEL_EAGAIN (busy, serialization failure,
+ * deadlock, lost connection) is rolled back and run again with backoff.
+ */
+#ifndef KEEL_CORE_DB_H
+#define KEEL_CORE_DB_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include <keel/keel_db.h>
+
+struct plugin_instance;
+struct db;
+struct db_conn;
+
+#define DB_RETRIES 5
+
+/* Open a pool of up to nconns connections over the db plugin instance pi
+ * (already started); one connection is opened now to prove the database
+ * is reachable.  Returns 0 or KEEL_E* with a message in err. */
+int db_open(struct plugin_instance *pi, unsigned nconns, struct db **out,
+            char *err, size_t errlen);
+/* Close every connection; no connection may be checked out. */
+void db_close(struct db *db);
+
+const char *db_dialect(const struct db *db);
+uint32_t db_caps(const struct db *db);
+
+/*
+ * Run fn(conn, arg, err) in a transaction: KEEL_DB_TX_WRITE for writers.
+ * Commits when fn returns 0, rolls back otherwise.  fn may run several
+ * times (KEEL_EAGAIN retries), so it must not have side effects outside
+ * the database, or must reset them itself.  Returns fn's or the commit's
+ * code; err describes the failure.
+ */
+typedef int (*db_tx_fn)(struct db_conn *c, void *arg, struct keel_err *err);
+int db_tx(struct db *db, uint32_t flags, db_tx_fn fn, void *arg,
+          struct keel_err *err);
+
+/* Statements; valid inside a db_tx function.  sql uses "?" placeholders. */
+int db_exec(struct db_conn *c, const char *sql, const struct keel_db_val *args,
+            size_t nargs, int64_t *changed, struct keel_err *err);
+int db_query(struct db_conn *c, const char *sql,
+             const struct keel_db_val *args, size_t nargs, keel_db_row_fn fn,
+             void *arg, struct keel_err *err);
+/* The pool the connection came from. */
+struct db *db_conn_db(const struct db_conn *c);
+
+/* Parameter constructors. */
+static inline struct keel_db_val db_int(int64_t i)
+{
+	struct keel_db_val v = {.type = KEEL_DB_INT, .i = i};
+	return v;
+}
+static inline struct keel_db_val db_text(const char *s, size_t n)
+{
+	struct keel_db_val v = {.type = KEEL_DB_TEXT, .p = s, .n = n};
+	return v;
+}
+struct keel_db_val db_str(const char *s); /* NULL -> SQL NULL */
+static inline struct keel_db_val db_blob(const void *p, size_t n)
+{
+	struct keel_db_val v = {.type = KEEL_DB_BLOB, .p = p, .n = n};
+	return v;
+}
+static inline struct keel_db_val db_null(void)
+{
+	struct keel_db_val v = {.type = KEEL_DB_NULL};
+	return v;
+}
+
+/* Rewrite "?" placeholders (outside quotes) to "$1".. into out.  Returns
+ * the length, or -1 when out is too small. */
+int db_rewrite_dollar(const char *sql, char *out, size_t outlen);
+
+#endif

@@ -1,0 +1,885 @@
+/*
+ * main.c -- keeld: command line, start-up, serving, shutdown.
+ */
+#include "config.h"
+
+#include <dirent.h>
+#include <errno.h>
+#include <getopt.h>
+#include <limits.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <keel/keel_blob.h>
+#include <keel/keel_db.h>
+
+#include "api_nng.h"
+#include "conf.h"
+#include "daemon.h"
+#include "db.h"
+#include "log.h"
+#include "migrate.h"
+#include "plugin.h"
+#include "rpc.h"
+#include "svc.h"
+#include "util.h"
+#include "validate.h"
+
+#define MAIN_ERR 1024
+
+/* ------------------------------------------------------------------ */
+/* Core configuration: declared like a plugin's, validated the same way */
+/* ------------------------------------------------------------------ */
+
+#define MAIN_KEY(n, t, f, d, h) {n, t, f, d, h, 0, 0}
+#define MAIN_RANGE(n, t, d, lo, hi, h) {n, t, KEEL_CFG_F_RANGE, d, h, lo, hi}
+
+static const struct keel_config_key main_keeld_schema[] = {
+	MAIN_KEY("data_dir", KEEL_CFG_STR, 0, KEEL_LOCALSTATEDIR "/lib/keel",
+	         "directory for the embedded database, local blobs and the API "
+	         "socket"),
+	MAIN_KEY("plugin_dir", KEEL_CFG_STR, 0, KEEL_PLUGINDIR,
+	         "the only directory plugins are loaded from"),
+	MAIN_RANGE("workers", KEEL_CFG_INT, "0", 0, 1024,
+	           "request worker threads; 0 = 2 per CPU, at least 4"),
+	MAIN_KEY("pid_file", KEEL_CFG_PATH, 0, NULL,
+	         "write the process id here (relative: under data_dir)"),
+	MAIN_RANGE("shutdown_timeout", KEEL_CFG_DURATION, "10s", 0,
+	           3600000, "how long SIGTERM waits for requests in flight"),
+	MAIN_KEY("auto_migrate", KEEL_CFG_BOOL, 0, "true",
+	         "apply pending schema migrations at start (else run "
+	         "`keeld migrate`)"),
+	{NULL, 0, 0, NULL, NULL, 0, 0},
+};
+
+static const struct keel_config_key main_log_schema[] = {
+	MAIN_KEY("level", KEEL_CFG_STR, 0, "info", "error, warn, info or debug"),
+	MAIN_KEY("format", KEEL_CFG_STR, 0, "text",
+	         "text or json (one JSON object per line)"),
+	MAIN_KEY("file", KEEL_CFG_STR, 0, "stderr",
+	         "log file (reopened on SIGHUP), or stderr"),
+	{NULL, 0, 0, NULL, NULL, 0, 0},
+};
+
+static const struct keel_config_key main_api_schema[] = {
+	MAIN_KEY("listen", KEEL_CFG_STR, 0, NULL,
+	         "nng URL of the internal API; default ipc://DATA_DIR/keeld.sock"),
+	MAIN_RANGE("max_message_size", KEEL_CFG_BYTES, "4MiB", 1024,
+	           1024LL * 1024 * 1024,
+	           "largest request or response payload (gRPC's default is "
+	           "4MiB)"),
+	MAIN_RANGE("request_memory", KEEL_CFG_BYTES, "64MiB", 1024 * 1024,
+	           16LL * 1024 * 1024 * 1024,
+	           "memory one request may use while it runs"),
+	MAIN_RANGE("max_page_size", KEEL_CFG_INT, "1000", 1, 1000000,
+	           "most rows one list call returns (a page token gives the "
+	           "rest)"),
+	{NULL, 0, 0, NULL, NULL, 0, 0},
+};
+
+static const struct {
+	const char *name;
+	const struct keel_config_key *schema;
+	const char *about;
+} main_sections[] = {
+	{"keeld", main_keeld_schema, "the daemon"},
+	{"log", main_log_schema, "logging"},
+	{"api", main_api_schema, "the internal API (nng)"},
+};
+
+/* Kinds with a plugin section, and the embedded default driver. */
+static const struct {
+	const char *section;
+	uint32_t kind;
+	const char *def_driver;
+} main_kinds[] = {
+	{"db", KEEL_KIND_DB, "sqlite"},
+	{"blob", KEEL_KIND_BLOB, "local"},
+};
+
+static const char *const main_default_domains[] = {"development", "staging",
+                                                   "production"};
+
+/* ------------------------------------------------------------------ */
+
+struct main_opts {
+	const char *config;
+	const char *data_dir;
+	const char *plugin_dir;
+	const char *listen;
+	const char *log_level;
+	const char *log_format;
+	const char *pid_file;
+	const char *plugin_info;
+	const char *command; /* serve, migrate, check-config, ... */
+	const char *subcommand;
+};
+
+struct main_state {
+	struct conf *conf;
+	struct keel_config *keeld, *log, *api;
+	char data_dir[PATH_MAX];
+	char plugin_dir[PATH_MAX];
+	struct plugin *plugins[UTIL_ARRAY_LEN(main_kinds)];
+	struct plugin_instance *inst[UTIL_ARRAY_LEN(main_kinds)];
+	struct db *db;
+	struct svc svc;
+	char err[MAIN_ERR];
+};
+
+static void main_usage(FILE *out)
+{
+	fprintf(out,
+	        "Usage: keeld [OPTIONS] [COMMAND]\n"
+	        "\n"
+	        "Keel: a Flyte Admin-compatible control plane.\n"
+	        "\n"
+	        "Commands:\n"
+	        "  serve              run the daemon (default)\n"
+	        "  migrate [status]   apply pending schema migrations, or list them\n"
+	        "  check-config       validate the configuration and plugins, then exit\n"
+	        "  config-template    print a documented keel.ini for the core and every\n"
+	        "                     plugin in the plugin directory\n"
+	        "  methods            list the API methods and whether they are implemented\n"
+	        "\n"
+	        "Options:\n"
+	        "  -c, --config FILE       INI configuration (default: %s/keel/keel.ini\n"
+	        "                          when it exists; otherwise built-in defaults)\n"
+	        "  -D, --data-dir DIR      data directory ([keeld] data_dir)\n"
+	        "      --plugin-dir DIR    plugin directory ([keeld] plugin_dir)\n"
+	        "      --listen URL        internal API URL ([api] listen)\n"
+	        "      --log-level LEVEL   error, warn, info, debug ([log] level)\n"
+	        "      --log-format FMT    text or json ([log] format)\n"
+	        "      --pid-file FILE     write the process id ([keeld] pid_file)\n"
+	        "      --plugin-info FILE  print a plugin's descriptor and config schema\n"
+	        "  -V, --version           print the version and plugin ABI\n"
+	        "  -h, --help              this help\n"
+	        "\n"
+	        "Exit status: 0 ok, 64 usage, 69 backend unavailable, 70 internal error,\n"
+	        "73 cannot create files, 78 configuration or plugin error.\n",
+	        KEEL_SYSCONFDIR);
+}
+
+static int main_parse_args(int argc, char **argv, struct main_opts *o)
+{
+	enum {
+		OPT_PLUGIN_DIR = 256,
+		OPT_LISTEN,
+		OPT_LOG_LEVEL,
+		OPT_LOG_FORMAT,
+		OPT_PID_FILE,
+		OPT_PLUGIN_INFO,
+	};
+	static const struct option longopts[] = {
+		{"config", required_argument, NULL, 'c'},
+		{"data-dir", required_argument, NULL, 'D'},
+		{"plugin-dir", required_argument, NULL, OPT_PLUGIN_DIR},
+		{"listen", required_argument, NULL, OPT_LISTEN},
+		{"log-level", required_argument, NULL, OPT_LOG_LEVEL},
+		{"log-format", required_argument, NULL, OPT_LOG_FORMAT},
+		{"pid-file", required_argument, NULL, OPT_PID_FILE},
+		{"plugin-info", required_argument, NULL, OPT_PLUGIN_INFO},
+		{"version", no_argument, NULL, 'V'},
+		{"help", no_argument, NULL, 'h'},
+		{NULL, 0, NULL, 0},
+	};
+	int ch;
+
+	while ((ch = getopt_long(argc, argv, "c:D:Vh", longopts, NULL)) != -1) {
+		switch (ch) {
+		case 'c':
+			o->config = optarg;
+			break;
+		case 'D':
+			o->data_dir = optarg;
+			break;
+		case OPT_PLUGIN_DIR:
+			o->plugin_dir = optarg;
+			break;
+		case OPT_LISTEN:
+			o->listen = optarg;
+			break;
+		case OPT_LOG_LEVEL:
+			o->log_level = optarg;
+			break;
+		case OPT_LOG_FORMAT:
+			o->log_format = optarg;
+			break;
+		case OPT_PID_FILE:
+			o->pid_file = optarg;
+			break;
+		case OPT_PLUGIN_INFO:
+			o->plugin_info = optarg;
+			break;
+		case 'V':
+			printf("keeld %s (plugin ABI %d.%d)\n", PACKAGE_VERSION,
+			       KEEL_ABI_MAJOR, KEEL_ABI_MINOR);
+			exit(DAEMON_EXIT_OK);
+		case 'h':
+			main_usage(stdout);
+			exit(DAEMON_EXIT_OK);
+		default:
+			fprintf(stderr, "Run 'keeld --help' for usage.\n");
+			return -1;
+		}
+	}
+	o->command = optind < argc ? argv[optind++] : "serve";
+	o->subcommand = optind < argc ? argv[optind++] : NULL;
+	if (optind < argc) {
+		fprintf(stderr, "keeld: unexpected argument '%s'\n",
+		        argv[optind]);
+		return -1;
+	}
+	return 0;
+}
+
+/* Section names the core knows: its own, the plugin kinds, [domains]. */
+static int main_check_sections(const struct conf *c, char *err, size_t len)
+{
+	for (size_t i = 0; c && i < c->n; i++) {
+		const char *name = c->sections[i]->name;
+		int known = strcmp(name, "domains") == 0;
+		for (size_t k = 0; k < UTIL_ARRAY_LEN(main_sections); k++)
+			known |= strcmp(name, main_sections[k].name) == 0;
+		for (size_t k = 0; k < UTIL_ARRAY_LEN(main_kinds); k++)
+			known |= strcmp(name, main_kinds[k].section) == 0;
+		if (!known) {
+			util_fmt(err, len,
+			         "%s:%d: unknown section [%s]; known sections: "
+			         "keeld, log, api, domains, db, blob",
+			         c->origin, c->sections[i]->line, name);
+			return KEEL_EINVAL;
+		}
+	}
+	return 0;
+}
+
+/* A section with command-line overrides applied on top of the file's. */
+static struct conf_section *main_section(const struct conf *c,
+                                         const char *name)
+{
+	const struct conf_section *src = conf_find(c, name);
+	struct conf_section *s = conf_section_new(name);
+
+	if (s == NULL)
+		return NULL;
+	if (src != NULL) {
+		free(s->origin);
+		s->origin = util_strdup(src->origin);
+		s->line = src->line;
+		for (size_t i = 0; i < src->n; i++) {
+			if (conf_section_set(s, src->entries[i].key,
+			                     src->entries[i].value) != 0) {
+				conf_section_free(s);
+				return NULL;
+			}
+			s->entries[s->n - 1].line = src->entries[i].line;
+		}
+	}
+	return s;
+}
+
+/* Replace (or add) key in s: command-line options win over the file. */
+static int main_override(struct conf_section *s, const char *key,
+                         const char *value)
+{
+	if (value == NULL)
+		return 0;
+	for (size_t i = 0; i < s->n; i++) {
+		if (strcmp(s->entries[i].key, key) == 0) {
+			char *v = util_strdup(value);
+			if (v == NULL)
+				return KEEL_ENOMEM;
+			free(s->entries[i].value);
+			s->entries[i].value = v;
+			return 0;
+		}
+	}
+	return conf_section_set(s, key, value);
+}
+
+static int main_bind(struct main_state *st, const char *name,
+                     const struct keel_config_key *schema,
+                     const char *const *ov_keys, const char *const *ov_vals,
+                     size_t nov, struct keel_config **out)
+{
+	struct conf_section *s = main_section(st->conf, name);
+	int rc;
+
+	if (s == NULL)
+		return KEEL_ENOMEM;
+	for (size_t i = 0; i < nov; i++) {
+		rc = main_override(s, ov_keys[i], ov_vals[i]);
+		if (rc != 0) {
+			conf_section_free(s);
+			return rc;
+		}
+	}
+	rc = conf_bind(s, st->conf ? st->conf->origin : "(command line)",
+	               schema, sizeof(*schema), NULL, st->data_dir, out,
+	               st->err, sizeof(st->err));
+	conf_section_free(s);
+	return rc;
+}
+
+static int main_domains(struct main_state *st)
+{
+	const struct conf_section *s = conf_find(st->conf, "domains");
+	size_t n = s && s->n ? s->n : UTIL_ARRAY_LEN(main_default_domains);
+	char why[256];
+
+	st->svc.domains = calloc(n, sizeof(*st->svc.domains));
+	if (st->svc.domains == NULL)
+		return KEEL_ENOMEM;
+	st->svc.ndomains = n;
+	for (size_t i = 0; i < n; i++) {
+		const char *id = s && s->n ? s->entries[i].key
+		                           : main_default_domains[i];
+		const char *name = s && s->n ? s->entries[i].value : id;
+		if (!validate_dns1123_label(id, why, sizeof(why))) {
+			util_fmt(st->err, sizeof(st->err),
+			         "%s:%d: [domains] '%s' is not a valid domain id: "
+			         "%s",
+			         st->conf->origin, s->entries[i].line, id, why);
+			return KEEL_EINVAL;
+		}
+		for (size_t j = 0; j < i; j++)
+			if (strcmp(st->svc.domains[j].id, id) == 0) {
+				util_fmt(st->err, sizeof(st->err),
+				         "%s:%d: [domains] '%s' is listed twice",
+				         st->conf->origin, s->entries[i].line,
+				         id);
+				return KEEL_EINVAL;
+			}
+		st->svc.domains[i].id = util_strdup(id);
+		st->svc.domains[i].name = util_strdup(*name ? name : id);
+		if (!st->svc.domains[i].id || !st->svc.domains[i].name)
+			return KEEL_ENOMEM;
+	}
+	return 0;
+}
+
+/* Load the configuration and the core sections. */
+static int main_configure(struct main_state *st, const struct main_opts *o)
+{
+	char def[PATH_MAX];
+	const char *path = o->config, *v;
+	int rc;
+
+	util_fmt(def, sizeof(def), "%s/keel/keel.ini", KEEL_SYSCONFDIR);
+	if (path == NULL && access(def, F_OK) == 0)
+		path = def;
+	if (path != NULL) {
+		rc = conf_load_file(path, &st->conf, st->err, sizeof(st->err));
+		if (rc != 0)
+			return rc;
+		rc = main_check_sections(st->conf, st->err, sizeof(st->err));
+		if (rc != 0)
+			return rc;
+	}
+	{
+		static const char *const k[] = {"data_dir", "plugin_dir",
+		                                "pid_file"};
+		const char *vals[] = {o->data_dir, o->plugin_dir, o->pid_file};
+		/* data_dir first: PATH keys resolve against it. */
+		rc = main_bind(st, "keeld", main_keeld_schema, k, vals, 3,
+		               &st->keeld);
+		if (rc != 0)
+			return rc;
+	}
+	conf_str(st->keeld, "data_dir", &v);
+	if (v[0] != '/') {
+		char cwd[PATH_MAX];
+		if (getcwd(cwd, sizeof(cwd)) == NULL)
+			return KEEL_EINTERNAL;
+		util_fmt(st->data_dir, sizeof(st->data_dir), "%s/%s", cwd, v);
+	} else {
+		util_strlcpy(st->data_dir, v, sizeof(st->data_dir));
+	}
+	/* Re-bind so that PATH keys see the final data directory. */
+	conf_bound_free(st->keeld);
+	{
+		static const char *const k[] = {"data_dir", "plugin_dir",
+		                                "pid_file"};
+		const char *vals[] = {st->data_dir, o->plugin_dir, o->pid_file};
+		rc = main_bind(st, "keeld", main_keeld_schema, k, vals, 3,
+		               &st->keeld);
+		if (rc != 0)
+			return rc;
+	}
+	conf_str(st->keeld, "plugin_dir", &v);
+	util_strlcpy(st->plugin_dir, v, sizeof(st->plugin_dir));
+	{
+		static const char *const k[] = {"level", "format"};
+		const char *vals[] = {o->log_level, o->log_format};
+		rc = main_bind(st, "log", main_log_schema, k, vals, 2, &st->log);
+		if (rc != 0)
+			return rc;
+	}
+	{
+		static const char *const k[] = {"listen"};
+		const char *vals[] = {o->listen};
+		rc = main_bind(st, "api", main_api_schema, k, vals, 1, &st->api);
+		if (rc != 0)
+			return rc;
+	}
+	return main_domains(st);
+}
+
+static int main_setup_log(struct main_state *st)
+{
+	const char *level, *format, *file;
+	int lv, fm, rc;
+
+	conf_str(st->log, "level", &level);
+	conf_str(st->log, "format", &format);
+	conf_str(st->log, "file", &file);
+	lv = log_level_parse(level);
+	fm = log_format_parse(format);
+	if (lv < 0 || fm < 0) {
+		util_fmt(st->err, sizeof(st->err),
+		         "[log] %s = '%s' is not one of %s",
+		         lv < 0 ? "level" : "format", lv < 0 ? level : format,
+		         lv < 0 ? "error, warn, info, debug" : "text, json");
+		return KEEL_EINVAL;
+	}
+	rc = log_setup(fm, lv, file);
+	if (rc != 0) {
+		util_fmt(st->err, sizeof(st->err),
+		         "[log] file = '%s': cannot open: %s", file,
+		         strerror(-rc));
+		return KEEL_EINVAL;
+	}
+	return 0;
+}
+
+/* Load, validate and configure every plugin (no I/O yet). */
+static int main_load_plugins(struct main_state *st)
+{
+	for (size_t k = 0; k < UTIL_ARRAY_LEN(main_kinds); k++) {
+		const struct conf_section *sec =
+		    conf_find(st->conf, main_kinds[k].section);
+		const char *driver = conf_get(sec, "driver");
+		char path[PATH_MAX];
+		int rc;
+
+		if (driver == NULL)
+			driver = main_kinds[k].def_driver;
+		if (strchr(driver, '/') != NULL || driver[0] == '.') {
+			util_fmt(st->err, sizeof(st->err),
+			         "[%s] driver = '%s' must be a plugin name, not "
+			         "a path; plugins load only from %s",
+			         main_kinds[k].section, driver, st->plugin_dir);
+			return KEEL_EINVAL;
+		}
+		util_fmt(path, sizeof(path), "%s/%s_%s.so", st->plugin_dir,
+		         main_kinds[k].section, driver);
+		rc = plugin_open(st->plugin_dir, path, main_kinds[k].kind,
+		                 driver, &st->plugins[k], st->err,
+		                 sizeof(st->err));
+		if (rc == KEEL_ENOTFOUND) {
+			util_fmt(st->err, sizeof(st->err),
+			         "[%s] driver = '%s': no plugin %s (is it "
+			         "built and installed? see keeld --plugin-info)",
+			         main_kinds[k].section, driver, path);
+			return rc;
+		}
+		if (rc != 0)
+			return rc;
+		rc = plugin_instance_new(st->plugins[k], sec, st->data_dir,
+		                         &st->inst[k], st->err,
+		                         sizeof(st->err));
+		if (rc != 0)
+			return rc;
+	}
+	return 0;
+}
+
+static int main_start_plugins(struct main_state *st)
+{
+	for (size_t k = 0; k < UTIL_ARRAY_LEN(main_kinds); k++) {
+		int rc = plugin_instance_start(st->inst[k], st->err,
+		                               sizeof(st->err));
+		if (rc != 0)
+			return rc;
+		LOG_INFO("keeld", "%s plugin %s %s started",
+		         main_kinds[k].section,
+		         plugin_instance_desc(st->inst[k])->name,
+		         plugin_instance_desc(st->inst[k])->version);
+	}
+	return 0;
+}
+
+static unsigned main_workers(const struct main_state *st)
+{
+	int64_t w = 0;
+	long cpus = sysconf(_SC_NPROCESSORS_ONLN);
+
+	conf_int(st->keeld, "workers", &w);
+	if (w > 0)
+		return (unsigned)w;
+	w = cpus > 0 ? 2 * cpus : 4;
+	return w < 4 ? 4 : (unsigned)w;
+}
+
+static void main_cleanup(struct main_state *st)
+{
+	db_close(st->db);
+	for (size_t k = UTIL_ARRAY_LEN(main_kinds); k-- > 0;) {
+		plugin_instance_free(st->inst[k]);
+		plugin_close(st->plugins[k]);
+	}
+	for (size_t i = 0; i < st->svc.ndomains; i++) {
+		free(st->svc.domains[i].id);
+		free(st->svc.domains[i].name);
+	}
+	free(st->svc.domains);
+	conf_bound_free(st->keeld);
+	conf_bound_free(st->log);
+	conf_bound_free(st->api);
+	conf_free(st->conf);
+	rpc_shutdown();
+}
+
+/* Everything up to an open, migrated database. */
+static int main_bring_up(struct main_state *st, const struct main_opts *o,
+                         int migrate)
+{
+	int rc, applied = 0, auto_migrate = 1;
+
+	rc = main_load_plugins(st);
+	if (rc != 0)
+		return DAEMON_EXIT_CONFIG;
+	rc = util_mkdirs(st->data_dir, 0750);
+	if (rc != 0) {
+		util_fmt(st->err, sizeof(st->err),
+		         "cannot create the data directory %s: %s",
+		         st->data_dir, strerror(-rc));
+		return DAEMON_EXIT_CANTCREAT;
+	}
+	rc = main_start_plugins(st);
+	if (rc != 0)
+		return rc == KEEL_EINVAL ? DAEMON_EXIT_CONFIG
+		                         : DAEMON_EXIT_UNAVAILABLE;
+	rc = db_open(st->inst[0], main_workers(st) + 1, &st->db, st->err,
+	             sizeof(st->err));
+	if (rc != 0)
+		return DAEMON_EXIT_UNAVAILABLE;
+	conf_bool(st->keeld, "auto_migrate", &auto_migrate);
+	if (migrate || auto_migrate) {
+		rc = migrate_apply(st->db, &applied, st->err, sizeof(st->err));
+		if (rc != 0)
+			return rc == KEEL_EPRECOND ? DAEMON_EXIT_CONFIG
+			                           : DAEMON_EXIT_UNAVAILABLE;
+	} else {
+		int cur = migrate_current(st->db, st->err, sizeof(st->err));
+		if (cur < 0)
+			return DAEMON_EXIT_UNAVAILABLE;
+		if (cur != migrate_latest()) {
+			util_fmt(st->err, sizeof(st->err),
+			         "the database schema is at version %d, this "
+			         "keeld needs %d; run `keeld migrate` "
+			         "(auto_migrate is off)",
+			         cur, migrate_latest());
+			return DAEMON_EXIT_CONFIG;
+		}
+	}
+	(void)o;
+	return 0;
+}
+
+static int main_serve(struct main_state *st, const struct main_opts *o)
+{
+	struct api_nng_opts ao = {0};
+	struct api_nng *api = NULL;
+	char url[PATH_MAX + 16];
+	const char *listen = NULL, *pid_file = NULL;
+	int64_t max_msg = 0, req_mem = 0, page = 0, shutdown_ms = 0;
+	int rc, sig;
+
+	rc = main_bring_up(st, o, 0);
+	if (rc != 0)
+		return rc;
+	if (rpc_init() != 0) {
+		util_fmt(st->err, sizeof(st->err), "out of memory");
+		return DAEMON_EXIT_SOFTWARE;
+	}
+	st->svc.db = st->db;
+	conf_int(st->api, "max_page_size", &page);
+	st->svc.max_page_size = (uint32_t)page;
+
+	if (conf_str(st->api, "listen", &listen) != 0) {
+		util_fmt(url, sizeof(url), "ipc://%s/keeld.sock", st->data_dir);
+		listen = url;
+	}
+	/* Unix socket paths are limited to 107 bytes. */
+	if (strncmp(listen, "ipc://", 6) == 0 && strlen(listen + 6) > 107) {
+		util_fmt(st->err, sizeof(st->err),
+		         "[api] listen = %s: the socket path is longer than the "
+		         "107 bytes Unix sockets allow; set a shorter [api] "
+		         "listen or data_dir",
+		         listen);
+		return DAEMON_EXIT_CONFIG;
+	}
+	conf_int(st->api, "max_message_size", &max_msg);
+	conf_int(st->api, "request_memory", &req_mem);
+	ao.url = listen;
+	ao.workers = main_workers(st);
+	ao.max_message = (size_t)max_msg;
+	ao.request_memory = (size_t)req_mem;
+	rc = api_nng_start(&ao, &st->svc, &api, st->err, sizeof(st->err));
+	if (rc != 0)
+		return DAEMON_EXIT_CANTCREAT;
+	if (conf_str(st->keeld, "pid_file", &pid_file) == 0) {
+		rc = daemon_pidfile_write(pid_file);
+		if (rc != 0) {
+			api_nng_drain(api, 0);
+			util_fmt(st->err, sizeof(st->err),
+			         "cannot write pid file %s: %s", pid_file,
+			         strerror(-rc));
+			return DAEMON_EXIT_CANTCREAT;
+		}
+	}
+	LOG_INFO("keeld",
+	         "keel %s serving on %s (%u workers, data in %s, domains %zu)",
+	         PACKAGE_VERSION, listen, ao.workers, st->data_dir,
+	         st->svc.ndomains);
+	daemon_notify("READY=1\nSTATUS=serving");
+
+	conf_int(st->keeld, "shutdown_timeout", &shutdown_ms);
+	for (;;) {
+		sig = daemon_wait_signal();
+		if (sig != SIGHUP)
+			break;
+		rc = log_reopen();
+		if (rc != 0)
+			LOG_ERROR("keeld", "cannot reopen the log file: %s",
+			          strerror(-rc));
+		else
+			LOG_INFO("keeld", "SIGHUP: log reopened");
+	}
+	daemon_notify("STOPPING=1\nSTATUS=draining");
+	LOG_INFO("keeld", "%s: draining requests (up to %lldms)",
+	         strsignal(sig), (long long)shutdown_ms);
+	rc = api_nng_drain(api, shutdown_ms);
+	if (pid_file != NULL)
+		daemon_pidfile_remove(pid_file);
+	LOG_INFO("keeld", "stopped%s", rc ? " (requests were cut off)" : "");
+	return DAEMON_EXIT_OK;
+}
+
+static int main_migrate(struct main_state *st, const struct main_opts *o)
+{
+	int rc, applied = 0;
+
+	if (o->subcommand != NULL && strcmp(o->subcommand, "status") == 0) {
+		/* Status must not change the schema. */
+		int auto_migrate_off = 0;
+		rc = main_load_plugins(st);
+		if (rc != 0)
+			return DAEMON_EXIT_CONFIG;
+		rc = util_mkdirs(st->data_dir, 0750);
+		if (rc != 0)
+			return DAEMON_EXIT_CANTCREAT;
+		rc = main_start_plugins(st);
+		if (rc != 0)
+			return DAEMON_EXIT_UNAVAILABLE;
+		rc = db_open(st->inst[0], 1, &st->db, st->err, sizeof(st->err));
+		if (rc != 0)
+			return DAEMON_EXIT_UNAVAILABLE;
+		(void)auto_migrate_off;
+		rc = migrate_status(st->db, stdout, st->err, sizeof(st->err));
+		return rc ? DAEMON_EXIT_UNAVAILABLE : DAEMON_EXIT_OK;
+	}
+	if (o->subcommand != NULL) {
+		fprintf(stderr, "keeld: unknown migrate subcommand '%s' (use "
+		                "'keeld migrate' or 'keeld migrate status')\n",
+		        o->subcommand);
+		return DAEMON_EXIT_USAGE;
+	}
+	rc = main_load_plugins(st);
+	if (rc != 0)
+		return DAEMON_EXIT_CONFIG;
+	rc = util_mkdirs(st->data_dir, 0750);
+	if (rc != 0)
+		return DAEMON_EXIT_CANTCREAT;
+	rc = main_start_plugins(st);
+	if (rc != 0)
+		return DAEMON_EXIT_UNAVAILABLE;
+	rc = db_open(st->inst[0], 1, &st->db, st->err, sizeof(st->err));
+	if (rc != 0)
+		return DAEMON_EXIT_UNAVAILABLE;
+	rc = migrate_apply(st->db, &applied, st->err, sizeof(st->err));
+	if (rc != 0)
+		return rc == KEEL_EPRECOND ? DAEMON_EXIT_CONFIG
+		                           : DAEMON_EXIT_UNAVAILABLE;
+	printf("applied %d migration%s; schema at version %d\n", applied,
+	       applied == 1 ? "" : "s", migrate_latest());
+	return DAEMON_EXIT_OK;
+}
+
+static int main_config_template(struct main_state *st)
+{
+	DIR *d;
+	struct dirent *e;
+	char **names = NULL;
+	size_t n = 0;
+
+	printf("; keel.ini -- Keel's configuration, every key with its "
+	       "default.\n"
+	       "; Generated by `keeld config-template`; lines starting "
+	       "with ';' are comments.\n"
+	       "; Secrets never go in this file: use KEY_file = PATH or "
+	       "KEY_env = VARIABLE.\n"
+	       "; Lines are limited to %d bytes; long values belong in "
+	       "files.\n",
+	       CONF_MAX_LINE);
+	for (size_t i = 0; i < UTIL_ARRAY_LEN(main_sections); i++) {
+		printf("\n; --- %s\n[%s]\n", main_sections[i].about,
+		       main_sections[i].name);
+		conf_print_schema(stdout, main_sections[i].schema,
+		                  sizeof(struct keel_config_key));
+	}
+	printf("\n; --- domains: id = display name, one per line; default:\n"
+	       "[domains]\n");
+	for (size_t i = 0; i < UTIL_ARRAY_LEN(main_default_domains); i++)
+		printf("%s = %s\n", main_default_domains[i],
+		       main_default_domains[i]);
+	/* Plugins, in name order so the output is stable. */
+	d = opendir(st->plugin_dir);
+	while (d != NULL && (e = readdir(d)) != NULL) {
+		size_t l = strlen(e->d_name);
+		if (l < 4 || strcmp(e->d_name + l - 3, ".so") != 0)
+			continue;
+		char **v = realloc(names, (n + 1) * sizeof(*v));
+		if (v == NULL)
+			break;
+		names = v;
+		names[n] = util_strdup(e->d_name);
+		if (names[n] != NULL)
+			n++;
+	}
+	if (d != NULL)
+		closedir(d);
+	for (size_t i = 0; i < n; i++)
+		for (size_t j = i + 1; j < n; j++)
+			if (strcmp(names[j], names[i]) < 0) {
+				char *t = names[i];
+				names[i] = names[j];
+				names[j] = t;
+			}
+	for (size_t i = 0; i < n; i++) {
+		char path[PATH_MAX];
+		struct plugin *p;
+		util_fmt(path, sizeof(path), "%s/%s", st->plugin_dir,
+		         names[i]);
+		if (plugin_open(st->plugin_dir, path, 0, NULL, &p, st->err,
+		                sizeof(st->err)) == 0) {
+			const struct keel_plugin *pd = plugin_desc(p);
+			int def = 0;
+			for (size_t k = 0; k < UTIL_ARRAY_LEN(main_kinds); k++)
+				def |= main_kinds[k].kind == pd->kind &&
+				       strcmp(main_kinds[k].def_driver,
+				              pd->name) == 0;
+			printf("\n; --- %s plugin '%s': %s%s\n",
+			       plugin_kind_name(pd->kind), pd->name,
+			       pd->description ? pd->description : "",
+			       def ? " (the default)" : "");
+			printf("%s[%s]\n%sdriver = %s\n", def ? "" : ";",
+			       plugin_kind_name(pd->kind), def ? "" : ";",
+			       pd->name);
+			conf_print_schema(stdout, pd->config,
+			                  pd->config_key_size);
+			plugin_close(p);
+		}
+		free(names[i]);
+	}
+	free(names);
+	return DAEMON_EXIT_OK;
+}
+
+static int main_methods(void)
+{
+	if (rpc_init() != 0)
+		return DAEMON_EXIT_SOFTWARE;
+	for (size_t i = 0; i < rpc_count(); i++) {
+		const struct method *m = rpc_at(i);
+		printf("%-5s %-13s %s\n", m->handler ? "yes" : "no", m->action,
+		       m->path);
+	}
+	rpc_shutdown();
+	return DAEMON_EXIT_OK;
+}
+
+int main(int argc, char **argv)
+{
+	struct main_opts o = {0};
+	struct main_state *st;
+	int rc;
+
+	if (main_parse_args(argc, argv, &o) != 0)
+		return DAEMON_EXIT_USAGE;
+	if (o.plugin_info != NULL) {
+		char err[MAIN_ERR];
+		rc = plugin_print_info(stdout, o.plugin_info, err, sizeof(err));
+		if (rc != 0) {
+			fprintf(stderr, "keeld: %s\n", err);
+			return DAEMON_EXIT_CONFIG;
+		}
+		return DAEMON_EXIT_OK;
+	}
+	if (strcmp(o.command, "methods") == 0)
+		return main_methods();
+	if (strcmp(o.command, "serve") != 0 &&
+	    strcmp(o.command, "migrate") != 0 &&
+	    strcmp(o.command, "check-config") != 0 &&
+	    strcmp(o.command, "config-template") != 0) {
+		fprintf(stderr,
+		        "keeld: unknown command '%s'; run 'keeld --help'\n",
+		        o.command);
+		return DAEMON_EXIT_USAGE;
+	}
+	st = calloc(1, sizeof(*st));
+	if (st == NULL)
+		return DAEMON_EXIT_SOFTWARE;
+	daemon_block_signals();
+	rc = main_configure(st, &o);
+	if (rc != 0) {
+		fprintf(stderr, "keeld: %s\n", st->err);
+		rc = DAEMON_EXIT_CONFIG;
+		goto out;
+	}
+	rc = main_setup_log(st);
+	if (rc != 0) {
+		fprintf(stderr, "keeld: %s\n", st->err);
+		rc = DAEMON_EXIT_CONFIG;
+		goto out;
+	}
+	if (strcmp(o.command, "config-template") == 0) {
+		rc = main_config_template(st);
+	} else if (strcmp(o.command, "check-config") == 0) {
+		rc = main_load_plugins(st);
+		if (rc == 0)
+			printf("configuration OK (%s)\n",
+			       st->conf ? st->conf->origin : "built-in defaults");
+		rc = rc ? DAEMON_EXIT_CONFIG : DAEMON_EXIT_OK;
+	} else if (strcmp(o.command, "migrate") == 0) {
+		rc = main_migrate(st, &o);
+	} else {
+		rc = main_serve(st, &o);
+	}
+	if (rc != DAEMON_EXIT_OK && rc != DAEMON_EXIT_USAGE) {
+		LOG_ERROR("keeld", "%s", st->err[0] ? st->err : "failed");
+		if (log_level() < KEEL_LOG_ERROR)
+			fprintf(stderr, "keeld: %s\n", st->err);
+	}
+out:
+	main_cleanup(st);
+	free(st);
+	log_shutdown();
+	return rc;
+}

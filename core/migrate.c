@@ -1,0 +1,272 @@
+/*
+ * migrate.c -- the schema and its migrations.
+ */
+#include "config.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+#include "db.h"
+#include "log.h"
+#include "migrate.h"
+#include "util.h"
+
+struct migration {
+	int version;
+	const char *name;
+	const char *const *sql; /* NULL-terminated */
+};
+
+/*
+ * Append new migrations at the end; never edit one that has shipped.
+ * Tokens: {{BLOB}} binary column, {{BIGINT}} 64-bit integer.
+ */
+static const char *const m1_projects[] = {
+	"CREATE TABLE projects ("
+	" identifier VARCHAR(63) NOT NULL PRIMARY KEY,"
+	" name VARCHAR(64) NOT NULL,"
+	" description VARCHAR(300) NOT NULL DEFAULT '',"
+	" labels {{BLOB}},"
+	" state INTEGER NOT NULL DEFAULT 0,"
+	" org VARCHAR(63) NOT NULL DEFAULT '',"
+	" created_at {{BIGINT}} NOT NULL,"
+	" updated_at {{BIGINT}} NOT NULL)",
+	/* ListProjects' default view: active projects by identifier. */
+	"CREATE INDEX projects_state_identifier ON projects (state, identifier)",
+	NULL,
+};
+
+static const struct migration migrations[] = {
+	{1, "projects", m1_projects},
+};
+
+static const char migrate_table[] =
+	"CREATE TABLE IF NOT EXISTS keel_migrations ("
+	" version INTEGER NOT NULL PRIMARY KEY,"
+	" name VARCHAR(128) NOT NULL,"
+	" applied_at {{BIGINT}} NOT NULL)";
+
+int migrate_latest(void)
+{
+	return migrations[UTIL_ARRAY_LEN(migrations) - 1].version;
+}
+
+/* Replace dialect tokens; out must be large enough (checked). */
+static int migrate_render(const char *dialect, const char *sql, char *out,
+                          size_t outlen)
+{
+	static const struct {
+		const char *token, *sqlite, *postgres, *mysql;
+	} tokens[] = {
+		{"{{BLOB}}", "BLOB", "BYTEA", "LONGBLOB"},
+		{"{{BIGINT}}", "INTEGER", "BIGINT", "BIGINT"},
+	};
+	size_t o = 0;
+
+	while (*sql) {
+		size_t i;
+		for (i = 0; i < UTIL_ARRAY_LEN(tokens); i++)
+			if (strncmp(sql, tokens[i].token,
+			            strlen(tokens[i].token)) == 0)
+				break;
+		if (i < UTIL_ARRAY_LEN(tokens)) {
+			const char *r = strcmp(dialect, "postgres") == 0
+			                    ? tokens[i].postgres
+			                : strcmp(dialect, "mysql") == 0
+			                    ? tokens[i].mysql
+			                    : tokens[i].sqlite;
+			size_t n = strlen(r);
+			if (o + n >= outlen)
+				return -1;
+			memcpy(out + o, r, n);
+			o += n;
+			sql += strlen(tokens[i].token);
+			continue;
+		}
+		if (o + 1 >= outlen)
+			return -1;
+		out[o++] = *sql++;
+	}
+	out[o] = '\0';
+	return 0;
+}
+
+static int migrate_exec(struct db_conn *c, const char *sql,
+                        struct keel_err *err)
+{
+	char buf[8192];
+
+	if (migrate_render(db_dialect(db_conn_db(c)), sql, buf, sizeof(buf)))
+		return keel_err_set(err, KEEL_EINTERNAL,
+		                    "migration statement too long");
+	return db_exec(c, buf, NULL, 0, NULL, err);
+}
+
+static int migrate_max_row(void *arg, const struct keel_db_val *cols,
+                           size_t ncols)
+{
+	int *v = arg;
+
+	if (ncols > 0 && cols[0].type == KEEL_DB_INT)
+		*v = (int)cols[0].i;
+	return 0;
+}
+
+struct migrate_ctx {
+	const struct migration *m;
+	int current;
+};
+
+static int migrate_version_tx(struct db_conn *c, void *arg,
+                              struct keel_err *err)
+{
+	struct migrate_ctx *x = arg;
+	int rc;
+
+	rc = migrate_exec(c, migrate_table, err);
+	if (rc != 0)
+		return rc;
+	x->current = 0;
+	return db_query(c, "SELECT MAX(version) FROM keel_migrations", NULL, 0,
+	                migrate_max_row, &x->current, err);
+}
+
+int migrate_current(struct db *db, char *err, size_t errlen)
+{
+	struct migrate_ctx x = {0};
+	struct keel_err ke;
+	int rc;
+
+	rc = db_tx(db, KEEL_DB_TX_WRITE, migrate_version_tx, &x, &ke);
+	if (rc != 0) {
+		util_fmt(err, errlen, "cannot read the schema version: %s",
+		         ke.msg);
+		return rc;
+	}
+	return x.current;
+}
+
+static int migrate_one_tx(struct db_conn *c, void *arg, struct keel_err *err)
+{
+	struct migrate_ctx *x = arg;
+	struct keel_db_val args[3];
+	int current = 0, rc;
+
+	/* Re-check inside the transaction: another process may have
+	 * applied it meanwhile. */
+	rc = db_query(c, "SELECT MAX(version) FROM keel_migrations", NULL, 0,
+	              migrate_max_row, &current, err);
+	if (rc != 0)
+		return rc;
+	if (current >= x->m->version)
+		return 0;
+	for (const char *const *s = x->m->sql; *s != NULL; s++) {
+		rc = migrate_exec(c, *s, err);
+		if (rc != 0)
+			return rc;
+	}
+	args[0] = db_int(x->m->version);
+	args[1] = db_str(x->m->name);
+	args[2] = db_int(util_now_ms());
+	return db_exec(c,
+	               "INSERT INTO keel_migrations (version, name, "
+	               "applied_at) VALUES (?, ?, ?)",
+	               args, 3, NULL, err);
+}
+
+int migrate_apply(struct db *db, int *applied, char *err, size_t errlen)
+{
+	int current, n = 0;
+
+	if (applied)
+		*applied = 0;
+	current = migrate_current(db, err, errlen);
+	if (current < 0)
+		return current;
+	if (current > migrate_latest()) {
+		util_fmt(err, errlen,
+		         "the database schema is at version %d, newer than "
+		         "this keeld knows (%d); upgrade keeld",
+		         current, migrate_latest());
+		return KEEL_EPRECOND;
+	}
+	for (size_t i = 0; i < UTIL_ARRAY_LEN(migrations); i++) {
+		struct migrate_ctx x = {.m = &migrations[i]};
+		struct keel_err ke;
+		int rc;
+
+		if (migrations[i].version <= current)
+			continue;
+		rc = db_tx(db, KEEL_DB_TX_WRITE, migrate_one_tx, &x, &ke);
+		if (rc != 0) {
+			util_fmt(err, errlen, "migration %d (%s) failed: %s",
+			         migrations[i].version, migrations[i].name,
+			         ke.msg);
+			return rc;
+		}
+		LOG_INFO("migrate", "applied migration %d (%s)",
+		         migrations[i].version, migrations[i].name);
+		n++;
+	}
+	if (applied)
+		*applied = n;
+	return 0;
+}
+
+struct migrate_status_ctx {
+	FILE *out;
+	int64_t applied_at[64];
+	int versions[64];
+	size_t n;
+};
+
+static int migrate_status_row(void *arg, const struct keel_db_val *cols,
+                              size_t ncols)
+{
+	struct migrate_status_ctx *x = arg;
+
+	if (ncols < 2 || x->n >= UTIL_ARRAY_LEN(x->versions))
+		return 0;
+	x->versions[x->n] = (int)cols[0].i;
+	x->applied_at[x->n] = cols[1].i;
+	x->n++;
+	return 0;
+}
+
+static int migrate_status_tx(struct db_conn *c, void *arg,
+                             struct keel_err *err)
+{
+	struct migrate_status_ctx *x = arg;
+	int rc;
+
+	x->n = 0;
+	rc = migrate_exec(c, migrate_table, err);
+	if (rc != 0)
+		return rc;
+	return db_query(c,
+	                "SELECT version, applied_at FROM keel_migrations "
+	                "ORDER BY version",
+	                NULL, 0, migrate_status_row, x, err);
+}
+
+int migrate_status(struct db *db, FILE *out, char *err, size_t errlen)
+{
+	struct migrate_status_ctx x = {.out = out};
+	struct keel_err ke;
+	int rc;
+
+	rc = db_tx(db, KEEL_DB_TX_WRITE, migrate_status_tx, &x, &ke);
+	if (rc != 0) {
+		util_fmt(err, errlen, "cannot read migrations: %s", ke.msg);
+		return rc;
+	}
+	for (size_t i = 0; i < UTIL_ARRAY_LEN(migrations); i++) {
+		const struct migration *m = &migrations[i];
+		char ts[32] = "pending";
+		for (size_t j = 0; j < x.n; j++)
+			if (x.versions[j] == m->version)
+				util_rfc3339_ms(x.applied_at[j], ts);
+		fprintf(out, "%4d  %-24s %s\n", m->version, m->name, ts);
+	}
+	return 0;
+}

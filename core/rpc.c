@@ -1,0 +1,230 @@
+/*
+ * rpc.c -- method table and dispatch.
+ */
+#include "config.h"
+
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <keel/keel_plugin.h>
+
+#include "arena.h"
+#include "flyteidl/service/admin.pb-c.h"
+#include "flyteidl/service/auth.pb-c.h"
+#include "flyteidl/service/dataproxy.pb-c.h"
+#include "flyteidl/service/identity.pb-c.h"
+#include "flyteidl/service/signal.pb-c.h"
+#include "log.h"
+#include "rpc.h"
+#include "svc.h"
+#include "util.h"
+
+static const ProtobufCServiceDescriptor *const rpc_services[] = {
+	&flyteidl__service__admin_service__descriptor,
+	&flyteidl__service__auth_metadata_service__descriptor,
+	&flyteidl__service__identity_service__descriptor,
+	&flyteidl__service__data_proxy_service__descriptor,
+	&flyteidl__service__signal_service__descriptor,
+};
+
+static struct {
+	struct method *methods;
+	size_t n;
+} rpc_table;
+
+static const char *const rpc_code_names[] = {
+	"OK",
+	"CANCELLED",
+	"UNKNOWN",
+	"INVALID_ARGUMENT",
+	"DEADLINE_EXCEEDED",
+	"NOT_FOUND",
+	"ALREADY_EXISTS",
+	"PERMISSION_DENIED",
+	"RESOURCE_EXHAUSTED",
+	"FAILED_PRECONDITION",
+	"ABORTED",
+	"OUT_OF_RANGE",
+	"UNIMPLEMENTED",
+	"INTERNAL",
+	"UNAVAILABLE",
+	"DATA_LOSS",
+	"UNAUTHENTICATED",
+};
+
+const char *rpc_code_name(int code)
+{
+	if (code < 0 || (size_t)code >= UTIL_ARRAY_LEN(rpc_code_names))
+		return "UNKNOWN";
+	return rpc_code_names[code];
+}
+
+int rpc_code_from_keel(int keel_code)
+{
+	/* KEEL_E* codes are negated gRPC codes by design. */
+	if (keel_code >= 0)
+		return RPC_OK;
+	if (-keel_code > RPC_UNAUTHENTICATED)
+		return RPC_INTERNAL;
+	return -keel_code;
+}
+
+/* Reads start with Get/List; everything else changes state. */
+static const char *rpc_action_for(const char *name)
+{
+	if (strncmp(name, "Get", 3) == 0 || strncmp(name, "List", 4) == 0 ||
+	    strcmp(name, "UserInfo") == 0)
+		return RPC_ACTION_READ;
+	return RPC_ACTION_WRITE;
+}
+
+int rpc_init(void)
+{
+	size_t n = 0, k = 0;
+
+	for (size_t s = 0; s < UTIL_ARRAY_LEN(rpc_services); s++)
+		n += rpc_services[s]->n_methods;
+	rpc_table.methods = calloc(n, sizeof(*rpc_table.methods));
+	if (rpc_table.methods == NULL)
+		return KEEL_ENOMEM;
+	for (size_t s = 0; s < UTIL_ARRAY_LEN(rpc_services); s++) {
+		const ProtobufCServiceDescriptor *sd = rpc_services[s];
+		for (unsigned i = 0; i < sd->n_methods; i++) {
+			struct method *m = &rpc_table.methods[k++];
+			m->service = sd->name;
+			m->name = sd->methods[i].name;
+			m->input = sd->methods[i].input;
+			m->output = sd->methods[i].output;
+			m->action = rpc_action_for(m->name);
+			m->path = util_asprintf("/%s/%s", sd->name, m->name);
+			if (m->path == NULL) {
+				rpc_table.n = k;
+				rpc_shutdown();
+				return KEEL_ENOMEM;
+			}
+			m->handler = svc_handler(m->path);
+		}
+	}
+	rpc_table.n = k;
+	return 0;
+}
+
+void rpc_shutdown(void)
+{
+	for (size_t i = 0; i < rpc_table.n; i++)
+		free(rpc_table.methods[i].path);
+	free(rpc_table.methods);
+	rpc_table.methods = NULL;
+	rpc_table.n = 0;
+}
+
+const struct method *rpc_find(const char *path)
+{
+	/* ~70 entries: a scan is cheaper than keeping a hash in sync. */
+	for (size_t i = 0; i < rpc_table.n; i++)
+		if (strcmp(rpc_table.methods[i].path, path) == 0)
+			return &rpc_table.methods[i];
+	return NULL;
+}
+
+size_t rpc_count(void)
+{
+	return rpc_table.n;
+}
+
+const struct method *rpc_at(size_t i)
+{
+	return i < rpc_table.n ? &rpc_table.methods[i] : NULL;
+}
+
+int call_error(struct call *c, int code, const char *fmt, ...)
+{
+	char buf[1024];
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(buf, sizeof(buf), fmt, ap);
+	va_end(ap);
+	c->code = code;
+	c->message = arena_strdup(c->arena, buf);
+	if (c->message == NULL)
+		c->message = "";
+	return -code;
+}
+
+int call_fail(struct call *c, int keel_code, const char *msg)
+{
+	return call_error(c, rpc_code_from_keel(keel_code), "%s",
+	                  msg && *msg ? msg : "internal error");
+}
+
+void *call_new(struct call *c, const ProtobufCMessageDescriptor *desc)
+{
+	ProtobufCMessage *m = arena_alloc(c->arena, desc->sizeof_message);
+
+	if (m != NULL)
+		desc->message_init(m);
+	return m;
+}
+
+int rpc_dispatch(struct call *c, const char *path, const uint8_t *req,
+                 size_t len, uint8_t **out, size_t *out_len)
+{
+	ProtobufCMessage *in, *resp = NULL;
+	uint8_t *buf;
+	size_t n;
+	int rc;
+
+	c->code = RPC_OK;
+	c->message = "";
+	*out = NULL;
+	*out_len = 0;
+	c->method = rpc_find(path);
+	if (c->method == NULL) {
+		call_error(c, RPC_UNIMPLEMENTED, "unknown method %s", path);
+		return c->code;
+	}
+	if (c->method->handler == NULL) {
+		call_error(c, RPC_UNIMPLEMENTED,
+		           "method %s is not implemented by this keeld", path);
+		return c->code;
+	}
+	if (c->deadline_ms != 0 && util_now_ms() >= c->deadline_ms) {
+		call_error(c, RPC_DEADLINE_EXCEEDED,
+		           "deadline passed before %s started", path);
+		return c->code;
+	}
+	in = protobuf_c_message_unpack(c->method->input,
+	                               arena_pb_allocator(c->arena), len, req);
+	if (in == NULL) {
+		call_error(c, RPC_INVALID_ARGUMENT,
+		           "cannot decode the %zu-byte request as %s", len,
+		           c->method->input->name);
+		return c->code;
+	}
+	rc = c->method->handler(c, in, &resp);
+	if (rc != 0 || c->code != RPC_OK) {
+		if (c->code == RPC_OK)
+			call_error(c, RPC_INTERNAL, "handler failed");
+		return c->code;
+	}
+	if (resp == NULL) {
+		call_error(c, RPC_INTERNAL, "%s produced no response", path);
+		return c->code;
+	}
+	n = protobuf_c_message_get_packed_size(resp);
+	buf = arena_alloc(c->arena, n ? n : 1);
+	if (buf == NULL) {
+		call_error(c, RPC_RESOURCE_EXHAUSTED,
+		           "response of %zu bytes exceeds the request memory "
+		           "limit",
+		           n);
+		return c->code;
+	}
+	protobuf_c_message_pack(resp, buf);
+	*out = buf;
+	*out_len = n;
+	return RPC_OK;
+}
