@@ -1,0 +1,114 @@
+/*
+ * testdb.c -- see testdb.h.
+ */
+#include "config.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include <keel/keel_db.h>
+
+#include "conf.h"
+#include "db.h"
+#include "migrate.h"
+#include "plugin.h"
+#include "testdb.h"
+#include "util.h"
+
+static int testdb_args(struct conf_section *s, const char *args)
+{
+	char *copy, *save = NULL, *kv;
+	int rc = 0;
+
+	if (args == NULL || *args == '\0')
+		return 0;
+	copy = util_strdup(args);
+	if (copy == NULL)
+		return KEEL_ENOMEM;
+	for (kv = strtok_r(copy, ";", &save); kv && rc == 0;
+	     kv = strtok_r(NULL, ";", &save)) {
+		char *eq = strchr(kv, '=');
+		if (eq == NULL)
+			continue;
+		*eq = '\0';
+		rc = conf_section_set(s, kv, eq + 1);
+	}
+	free(copy);
+	return rc;
+}
+
+int testdb_open(struct testdb *t, unsigned nconns, char *err, size_t errlen)
+{
+	const char *driver = getenv("KEEL_TEST_DB");
+	const char *pdir = getenv("KEEL_PLUGIN_DIR");
+	const char *bdir = getenv("KEEL_BUILDDIR");
+	char plugin_dir[512], path[700];
+	struct conf_section *s = NULL;
+	int rc;
+
+	memset(t, 0, sizeof(*t));
+	if (driver == NULL || *driver == '\0')
+		driver = "sqlite";
+	util_strlcpy(t->driver, driver, sizeof(t->driver));
+	if (pdir != NULL)
+		util_strlcpy(plugin_dir, pdir, sizeof(plugin_dir));
+	else
+		util_fmt(plugin_dir, sizeof(plugin_dir), "%s/.libs",
+		         bdir ? bdir : ".");
+	util_fmt(path, sizeof(path), "%s/db_%s.so", plugin_dir, driver);
+	if (access(path, F_OK) != 0) {
+		util_fmt(err, errlen, "%s is not built", path);
+		return KEEL_ENOTFOUND;
+	}
+	util_fmt(t->dir, sizeof(t->dir), "%s/keel-testdb-XXXXXX",
+	         getenv("TMPDIR") ? getenv("TMPDIR") : "/tmp");
+	if (mkdtemp(t->dir) == NULL) {
+		util_fmt(err, errlen, "mkdtemp failed");
+		t->dir[0] = '\0';
+		return KEEL_EINTERNAL;
+	}
+	rc = plugin_open(plugin_dir, path, KEEL_KIND_DB, driver, &t->plugin,
+	                 err, errlen);
+	if (rc != 0)
+		goto fail;
+	s = conf_section_new("db");
+	if (s == NULL || testdb_args(s, getenv("KEEL_TEST_DB_ARGS")) != 0) {
+		rc = KEEL_ENOMEM;
+		goto fail;
+	}
+	rc = plugin_instance_new(t->plugin, s, t->dir, &t->inst, err, errlen);
+	if (rc != 0)
+		goto fail;
+	rc = plugin_instance_start(t->inst, err, errlen);
+	if (rc != 0)
+		goto fail;
+	rc = db_open(t->inst, nconns, &t->db, err, errlen);
+	if (rc != 0)
+		goto fail;
+	rc = migrate_apply(t->db, NULL, err, errlen);
+	if (rc != 0)
+		goto fail;
+	conf_section_free(s);
+	return 0;
+fail:
+	conf_section_free(s);
+	testdb_close(t);
+	return rc;
+}
+
+void testdb_close(struct testdb *t)
+{
+	char cmd[400];
+
+	db_close(t->db);
+	plugin_instance_free(t->inst);
+	plugin_close(t->plugin);
+	if (t->dir[0] != '\0') {
+		util_fmt(cmd, sizeof(cmd), "rm -rf '%s'", t->dir);
+		if (system(cmd) != 0)
+			fprintf(stderr, "# could not remove %s\n", t->dir);
+	}
+	memset(t, 0, sizeof(*t));
+}
