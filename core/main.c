@@ -785,10 +785,9 @@ static int main_config_template(struct main_state *st)
 				def |= main_kinds[k].kind == pd->kind &&
 				       strcmp(main_kinds[k].def_driver,
 				              pd->name) == 0;
-			printf("\n; --- %s plugin '%s': %s%s\n",
+			printf("\n; --- %s plugin '%s': %s\n",
 			       plugin_kind_name(pd->kind), pd->name,
-			       pd->description ? pd->description : "",
-			       def ? " (the default)" : "");
+			       pd->description ? pd->description : "");
 			printf("%s[%s]\n%sdriver = %s\n", def ? "" : ";",
 			       plugin_kind_name(pd->kind), def ? "" : ";",
 			       pd->name);

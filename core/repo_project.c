@@ -9,8 +9,11 @@
 
 #include "arena.h"
 #include "db.h"
+#include "filter.h"
 #include "repo_project.h"
 #include "util.h"
+
+#define FILTER_ARGS_MAX 256
 
 static const struct {
 	const char *name;
@@ -19,6 +22,15 @@ static const struct {
 	{"identifier", 0}, {"name", 0},       {"description", 0},
 	{"state", 1},      {"created_at", 1}, {"updated_at", 1},
 };
+
+const struct filter_col repo_project_filter_cols[] = {
+	{"project", "identifier", FILTER_TEXT, "identifier"},
+	{"project", "name", FILTER_TEXT, "name"},
+	{"project", "description", FILTER_TEXT, "description"},
+	{"project", "state", FILTER_INT, "state"},
+	{"project", "org", FILTER_TEXT, "org"},
+};
+const size_t repo_project_filter_ncols = UTIL_ARRAY_LEN(repo_project_filter_cols);
 
 int repo_project_sort_column(const char *key)
 {
@@ -260,10 +272,12 @@ static int repo_list_tx(struct db_conn *c, void *arg, struct keel_err *err)
 {
 	struct repo_list *l = arg;
 	const struct repo_project_query *q = l->q;
-	struct keel_db_val a[5];
+	struct keel_db_val a[FILTER_ARGS_MAX + 5];
 	size_t n = 0;
 
 	l->r.n = 0;
+	for (size_t i = 0; i < q->filter_nargs; i++)
+		a[n++] = q->filter_args[i];
 	if (q->have_after) {
 		a[n++] = q->after_val;
 		a[n++] = q->after_val;
@@ -284,7 +298,7 @@ int repo_project_list(struct db *db, struct arena *a,
 	struct repo_list l = {.r = {.a = a}, .q = q};
 	const char *dir = q->ascending ? "ASC" : "DESC";
 	const char *cmp = q->ascending ? ">" : "<";
-	char sql[1024], where[512] = "";
+	char sql[4096], where[3072] = "";
 	const char *col = q->sort_col;
 	int rc;
 
@@ -292,9 +306,21 @@ int repo_project_list(struct db *db, struct arena *a,
 	if (repo_project_sort_column(col) < 0)
 		return keel_err_set(err, KEEL_EINVAL, "invalid sort key '%s'",
 		                    col);
+	if (q->filter_nargs > FILTER_ARGS_MAX)
+		return keel_err_set(err, KEEL_EINVAL,
+		                    "too many filter values (at most %d)",
+		                    FILTER_ARGS_MAX);
 	if (!q->include_archived)
 		util_fmt(where, sizeof(where), "state <> %d",
 		         FLYTEIDL__ADMIN__PROJECT__PROJECT_STATE__ARCHIVED);
+	if (q->filter_sql != NULL && q->filter_sql[0] != '\0') {
+		size_t w = strlen(where);
+		if (util_fmt(where + w, sizeof(where) - w, "%s%s",
+		             w ? " AND " : "", q->filter_sql) >=
+		    (int)(sizeof(where) - w))
+			return keel_err_set(err, KEEL_EINVAL,
+			                    "filters are too long");
+	}
 	if (q->have_after) {
 		size_t w = strlen(where);
 		util_fmt(where + w, sizeof(where) - w,

@@ -38,11 +38,21 @@ int repo_project_update(struct db *db, const Flyteidl__Admin__Project *p,
 /* Sortable columns (the model's columns, as Flyte Admin whitelists). */
 int repo_project_sort_column(const char *key);
 
+/* Columns a ListProjects filter may name (entity "project"). */
+struct filter_col;
+extern const struct filter_col repo_project_filter_cols[];
+extern const size_t repo_project_filter_ncols;
+
 struct repo_project_query {
 	uint32_t limit;       /* rows per page, > 0 */
 	const char *sort_col; /* a repo_project_sort_column() name */
 	int ascending;
 	int include_archived; /* 0: hide ARCHIVED projects */
+	/* extra predicate from filter_parse() over repo_project_filter_cols,
+	 * or NULL */
+	const char *filter_sql;
+	const struct keel_db_val *filter_args;
+	size_t filter_nargs;
 	int64_t offset;       /* offset pagination (>= 0), or -1: keyset */
 	/* keyset: start after the row whose sort value is after_val and
 	 * identifier after_id */

@@ -14,6 +14,7 @@
 #include "arena.h"
 #include "conf.h"
 #include "db.h"
+#include "filter.h"
 #include "flyteidl/admin/project.pb-c.h"
 #include "flyteidl/admin/version.pb-c.h"
 #include "repo_project.h"
@@ -325,13 +326,28 @@ static int svc_list_projects(struct call *c, const ProtobufCMessage *req,
 	q.limit = r->limit;
 	if (q.limit == 0 || q.limit > c->svc->max_page_size)
 		q.limit = c->svc->max_page_size;
-	if (r->filters != NULL && r->filters[0] != '\0')
-		return call_error(c, RPC_UNIMPLEMENTED,
-		                  "filters on ListProjects are not supported "
-		                  "by this keeld yet (got '%s')",
-		                  r->filters);
-	/* No filters: archived projects are hidden (flyteadmin). */
-	q.include_archived = 0;
+	if (r->filters != NULL && r->filters[0] != '\0') {
+		static const char *const entities[] = {"project", NULL};
+		struct filter f;
+		char ferr[512];
+		rc = filter_parse(c->arena, r->filters, repo_project_filter_cols,
+		                  repo_project_filter_ncols, "project", entities,
+		                  &f, ferr, sizeof(ferr));
+		if (rc == KEEL_ENOMEM)
+			return call_error(c, RPC_RESOURCE_EXHAUSTED,
+			                  "out of memory");
+		if (rc != 0)
+			return call_error(c, RPC_INVALID_ARGUMENT, "%s", ferr);
+		q.filter_sql = f.sql;
+		q.filter_args = f.args;
+		q.filter_nargs = f.nargs;
+		/* flyteadmin: any filter drops the implicit archived
+		 * exclusion (filter on state to get it back). */
+		q.include_archived = 1;
+	} else {
+		/* No filters: archived projects are hidden (flyteadmin). */
+		q.include_archived = 0;
+	}
 	if (r->sort_by != NULL && r->sort_by->key != NULL &&
 	    r->sort_by->key[0] != '\0') {
 		if (repo_project_sort_column(r->sort_by->key) < 0)

@@ -93,6 +93,8 @@ static int update(const char *id, int state, const char *name,
 	            message);
 }
 
+static const char *list_filters;
+
 static Flyteidl__Admin__Projects *list(uint32_t limit, const char *token,
                                        const char *sort, int asc, int *code,
                                        const char **message)
@@ -104,6 +106,7 @@ static Flyteidl__Admin__Projects *list(uint32_t limit, const char *token,
 
 	r.limit = limit;
 	r.token = (char *)(token ? token : "");
+	r.filters = (char *)(list_filters ? list_filters : "");
 	if (sort) {
 		s.key = (char *)sort;
 		s.direction = asc;
@@ -308,6 +311,34 @@ int main(void)
 		TAP_OK(code == 0 && p && p->state == 1 &&
 		           strcmp(p->name, "Beta") == 0,
 		       "archived project still readable, name kept");
+	}
+	/* Filters: any filter drops the implicit archived exclusion. */
+	{
+		Flyteidl__Admin__Projects *ps;
+		list_filters = "eq(state,1)";
+		ps = list(0, NULL, NULL, 0, &code, &m);
+		TAP_OK(code == 0 && ps && ps->n_projects == 1 &&
+		           strcmp(ps->projects[0]->id, "beta") == 0,
+		       "eq(state,1) finds the archived project");
+		list_filters = "contains(project.name,eta)";
+		ps = list(0, NULL, NULL, 0, &code, &m);
+		TAP_OK(code == 0 && ps && ps->n_projects == 2,
+		       "contains(name) matches Beta and Zeta, archived or not");
+		list_filters = "value_in(identifier,zeta;okid)+ne(state,1)";
+		ps = list(0, NULL, NULL, 0, &code, &m);
+		TAP_OK(code == 0 && ps && ps->n_projects == 2 &&
+		           strcmp(ps->projects[0]->id, "okid") == 0,
+		       "value_in and ne combined");
+		list_filters = "eq(bogus,1)";
+		ps = list(0, NULL, NULL, 0, &code, &m);
+		TAP_EQ_INT(code, RPC_INVALID_ARGUMENT, "unknown filter field");
+		TAP_HAS_STR(m, "'project.bogus' is invalid filter",
+		            "filter field message");
+		list_filters = "eq(workflow.name,x)";
+		list(0, NULL, NULL, 0, &code, &m);
+		TAP_HAS_STR(m, "'workflow' entity is not allowed in filters",
+		            "foreign entity");
+		list_filters = NULL;
 	}
 	TAP_EQ_INT(update("beta", 0, "", &m), 0, "unarchive beta");
 	{

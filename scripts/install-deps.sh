@@ -1,0 +1,40 @@
+#!/bin/sh
+# install-deps.sh [--test] -- install what Keel needs on Debian 12.
+#   (no flag)  build and run: compiler, autotools, protobuf-c, nng, inih,
+#              SQLite, and the googleapis protos
+#   --test     also what the test suite uses (valgrind, python3 for JSON
+#              checks)
+# Uses sudo when not run as root.  Safe to run again.
+set -eu
+
+pkgs="build-essential autoconf automake libtool pkg-config curl ca-certificates
+      protobuf-c-compiler libprotobuf-c-dev libprotobuf-dev protobuf-compiler
+      golang-github-gogo-googleapis-dev libnng-dev libinih-dev libsqlite3-dev"
+if [ "${1:-}" = "--test" ]; then
+	pkgs="$pkgs valgrind python3"
+fi
+
+if [ "$(id -u)" -eq 0 ]; then
+	SUDO=
+elif command -v sudo >/dev/null 2>&1; then
+	SUDO=sudo
+else
+	echo "install-deps.sh: run as root or install sudo" >&2
+	exit 1
+fi
+
+missing=
+for p in $pkgs; do
+	dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'install ok installed' ||
+		missing="$missing $p"
+done
+if [ -z "$missing" ]; then
+	echo "install-deps: everything is installed"
+	exit 0
+fi
+echo "install-deps: installing$missing"
+export DEBIAN_FRONTEND=noninteractive
+$SUDO apt-get update -qq
+# shellcheck disable=SC2086
+$SUDO apt-get install -y -qq --no-install-recommends $missing >/dev/null
+echo "install-deps: done"

@@ -1,0 +1,59 @@
+#!/bin/sh
+# quickstart.sh -- install, build, and start keeld on the embedded default
+# (SQLite + local blobs in ./keel-data), then show it working with keelctl.
+# keeld keeps running afterwards; the script prints how to stop it.
+set -eu
+cd "$(dirname "$0")/.."
+top=$(pwd)
+
+./scripts/install-deps.sh
+if [ ! -x configure ]; then
+	./autogen.sh >/dev/null
+fi
+mkdir -p build
+cd build
+if [ ! -f Makefile ]; then
+	../configure --prefix="$top/build/prefix" >/dev/null
+fi
+make -j"$(nproc)" >/dev/null
+cd "$top"
+
+data="$top/keel-data"
+endpoint="ipc://$data/keeld.sock"
+keelctl() { "$top/build/keelctl" --endpoint "$endpoint" "$@"; }
+
+if [ -f "$data/keeld.pid" ] && kill -0 "$(cat "$data/keeld.pid")" 2>/dev/null; then
+	echo "keeld is already running (pid $(cat "$data/keeld.pid"))"
+else
+	mkdir -p "$data"
+	"$top/build/keeld" --data-dir "$data" --plugin-dir "$top/build/.libs" \
+		--pid-file "$data/keeld.pid" >"$data/keeld.log" 2>&1 &
+	# Wait until it answers.
+	i=0
+	until keelctl version >/dev/null 2>&1; do
+		i=$((i + 1))
+		if [ $i -gt 100 ] || ! kill -0 $! 2>/dev/null; then
+			echo "keeld did not start; its log:" >&2
+			cat "$data/keeld.log" >&2
+			exit 1
+		fi
+		sleep 0.1
+	done
+	echo "keeld started (pid $(cat "$data/keeld.pid")), data in $data"
+fi
+
+echo
+echo "\$ keelctl version"
+keelctl version
+echo
+echo "\$ keelctl create project --id flytesnacks --name 'Flyte Snacks'"
+keelctl create project --id flytesnacks --name "Flyte Snacks" \
+	--description "quick start project" ||
+	echo "(it already existed: this is not the first run)"
+echo
+echo "\$ keelctl get project"
+keelctl get project
+echo
+echo "keeld is running on $endpoint (log: $data/keeld.log)."
+echo "Try:   build/keelctl --endpoint $endpoint get project flytesnacks -o yaml"
+echo "Stop:  kill \$(cat $data/keeld.pid)"
