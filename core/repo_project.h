@@ -14,6 +14,7 @@
 
 #include <keel/keel_db.h>
 
+#include "filter.h"
 #include "flyteidl/admin/project.pb-c.h"
 
 struct arena;
@@ -39,7 +40,6 @@ int repo_project_update(struct db *db, const Flyteidl__Admin__Project *p,
 int repo_project_sort_column(const char *key);
 
 /* Columns a ListProjects filter may name (entity "project"). */
-struct filter_col;
 extern const struct filter_col repo_project_filter_cols[];
 extern const size_t repo_project_filter_ncols;
 
