@@ -3,9 +3,10 @@
  *
  * A blob plugin stores opaque objects under keys in one container (a
  * directory, bucket or storage container chosen in its config).  Keys are
- * relative, '/'-separated, UTF-8, at most 1024 bytes, never start with '/'
- * and contain no "." or ".." segment; the core checks this before calling
- * the plugin.  Objects are streamed through core-owned sources and sinks, so
+ * relative, '/'-separated, UTF-8, at most 1024 bytes, never start or end
+ * with '/', and contain no empty, "." or ".." segment; the core checks this
+ * before calling the plugin, and a plugin may refuse others with
+ * KEEL_EINVAL.  "Key order" below means byte order (strcmp).  Objects are streamed through core-owned sources and sinks, so
  * no object is ever held whole in memory by the ABI.
  *
  * Threading: every op may be called concurrently from several threads on
@@ -72,7 +73,8 @@ struct keel_blob_ops {
 
 	/* 1.0, required: create or replace key with the source's bytes.  The
 	 * object appears whole or not at all (no reader sees a partial
-	 * object). */
+	 * object).  A source that delivers a different number of bytes than
+	 * its announced size is KEEL_EINVAL and stores nothing. */
 	int (*put)(void *self, const char *key, const struct keel_blob_src *src,
 	           struct keel_err *err);
 	/* 1.0, required: stream the object to the sink. */
@@ -90,7 +92,8 @@ struct keel_blob_ops {
 
 	/*
 	 * 1.0, required: the object's URI as the rest of Flyte sees it
-	 * ("s3://bucket/key", "file:///var/lib/keel/blobs/key").  Writes a
+	 * ("s3://bucket/key", "file:///var/lib/keel/blobs/key"), with the
+	 * key as is (not percent-encoded), as Flyte writes them.  Writes a
 	 * NUL-terminated string into buf; *need receives the length including
 	 * the NUL.  KEEL_ERANGE when bufsz < *need (retry with a larger
 	 * buffer).

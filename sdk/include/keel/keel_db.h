@@ -22,6 +22,17 @@
  *   SQL the driver cannot prepare           -> KEEL_EINTERNAL
  * err->msg carries the driver's native message; err->sys its native code.
  *
+ * Statement rules every driver follows:
+ *   - one statement per exec/query call; SQL holding more than one, or
+ *     args whose count differs from the statement's placeholders, is
+ *     KEEL_EINVAL;
+ *   - TEXT and BLOB result values always have a non-NULL p, also when n
+ *     is 0 (SQL NULL is KEEL_DB_NULL, never an empty pointer);
+ *   - *changed counts rows of INSERT/UPDATE/DELETE only; it is 0 after
+ *     DDL and other statements;
+ *   - rollback() without an open transaction is KEEL_OK (engines roll
+ *     back on their own after some errors).
+ *
  * ABI history: 1.0 initial.
  */
 #ifndef KEEL_DB_H
