@@ -11,6 +11,7 @@
 
 #include <nng/nng.h>
 #include <nng/protocol/reqrep0/rep.h>
+#include <nng/protocol/reqrep0/req.h>
 
 #include <keel/keel_plugin.h>
 
@@ -37,14 +38,124 @@ struct api_worker {
 
 struct api_nng {
 	nng_socket sock;
+	nng_listener listener;
+	char *url;
 	struct svc *svc;
 	size_t max_message;
 	pthread_mutex_t lock;
+	pthread_cond_t stop_cv; /* wakes the watchdog */
 	int stopping;
 	unsigned inflight;
+	int64_t check_ms;
+	pthread_t watchdog;
+	int watchdog_started;
+	unsigned restarts; /* listener replacements, for tests and logs */
 	unsigned n;
 	struct api_worker workers[];
 };
+
+/* --- listener watchdog (see api_nng.h) --- */
+
+/* 1 when a request through our own listener gets a reply within
+ * timeout_ms, 0 when it does not, -1 when the probe cannot run.  Only a
+ * full round trip tells: a wedged nng 1.5 listener still completes
+ * handshakes, it just never hands the connections to the socket. */
+static int api_probe(const char *url, int64_t timeout_ms)
+{
+	Keel__Internal__V1__Request e = KEEL__INTERNAL__V1__REQUEST__INIT;
+	uint8_t buf[128];
+	void *reply = NULL;
+	size_t n, rlen = 0;
+	nng_socket s;
+	int rv;
+
+	e.version = API_ENVELOPE_VERSION;
+	e.method = (char *)"/flyteidl.service.AdminService/GetVersion";
+	e.request_id = (char *)"keel-listener-check";
+	n = keel__internal__v1__request__get_packed_size(&e);
+	if (n > sizeof(buf) || nng_req0_open(&s) != 0)
+		return -1;
+	keel__internal__v1__request__pack(&e, buf);
+	nng_socket_set_ms(s, NNG_OPT_SENDTIMEO, (nng_duration)timeout_ms);
+	nng_socket_set_ms(s, NNG_OPT_RECVTIMEO, (nng_duration)timeout_ms);
+	rv = nng_dial(s, url, NULL, NNG_FLAG_NONBLOCK);
+	if (rv == 0)
+		rv = nng_send(s, buf, n, 0);
+	if (rv == 0)
+		rv = nng_recv(s, &reply, &rlen, NNG_FLAG_ALLOC);
+	if (rv == 0)
+		nng_free(reply, rlen);
+	nng_close(s);
+	return rv == 0;
+}
+
+static int api_relisten(struct api_nng *api)
+{
+	int rv;
+
+	nng_listener_close(api->listener);
+	for (int i = 0; i < 50; i++) {
+		rv = nng_listen(api->sock, api->url, &api->listener, 0);
+		if (rv == 0)
+			return 0;
+		struct timespec ts = {0, 20 * 1000000L};
+		nanosleep(&ts, NULL);
+	}
+	return rv;
+}
+
+static void *api_watchdog_main(void *arg)
+{
+	struct api_nng *api = arg;
+
+	pthread_mutex_lock(&api->lock);
+	while (!api->stopping) {
+		struct timespec until;
+		int up, rv;
+
+		clock_gettime(CLOCK_REALTIME, &until);
+		until.tv_sec += api->check_ms / 1000;
+		until.tv_nsec += (api->check_ms % 1000) * 1000000L;
+		if (until.tv_nsec >= 1000000000L) {
+			until.tv_sec++;
+			until.tv_nsec -= 1000000000L;
+		}
+		pthread_cond_timedwait(&api->stop_cv, &api->lock, &until);
+		if (api->stopping)
+			break;
+		pthread_mutex_unlock(&api->lock);
+		up = api_probe(api->url, 2000);
+		pthread_mutex_lock(&api->lock);
+		if (up != 0 || api->stopping)
+			continue;
+		LOG_WARN("api",
+		         "the listener on %s stopped accepting connections "
+		         "(nng 1.5 bug #1518, triggered by a peer that hung up "
+		         "during the handshake); replacing it",
+		         api->url);
+		/* Workers must not wait on the lock while we re-listen. */
+		pthread_mutex_unlock(&api->lock);
+		rv = api_relisten(api);
+		pthread_mutex_lock(&api->lock);
+		if (rv != 0)
+			LOG_ERROR("api", "cannot listen on %s again: %s",
+			          api->url, nng_strerror(rv));
+		else
+			api->restarts++;
+	}
+	pthread_mutex_unlock(&api->lock);
+	return NULL;
+}
+
+unsigned api_nng_listener_restarts(struct api_nng *a)
+{
+	unsigned n;
+
+	pthread_mutex_lock(&a->lock);
+	n = a->restarts;
+	pthread_mutex_unlock(&a->lock);
+	return n;
+}
 
 /* Build the reply for one request message.  Returns an nng_msg or NULL
  * when even the reply cannot be built. */
@@ -238,6 +349,12 @@ int api_nng_start(const struct api_nng_opts *o, struct svc *svc,
 	api->n = n;
 	api->max_message = o->max_message;
 	pthread_mutex_init(&api->lock, NULL);
+	pthread_cond_init(&api->stop_cv, NULL);
+	api->url = util_strdup(o->url);
+	if (api->url == NULL) {
+		rc = KEEL_ENOMEM;
+		goto out_free;
+	}
 	rv = nng_rep0_open(&api->sock);
 	if (rv != 0) {
 		util_fmt(err, errlen, "cannot open the nng socket: %s",
@@ -248,7 +365,7 @@ int api_nng_start(const struct api_nng_opts *o, struct svc *svc,
 	 * is dropped by nng before it costs memory. */
 	nng_socket_set_size(api->sock, NNG_OPT_RECVMAXSZ,
 	                    o->max_message + 64 * 1024);
-	rv = nng_listen(api->sock, o->url, NULL, 0);
+	rv = nng_listen(api->sock, o->url, &api->listener, 0);
 	if (rv != 0) {
 		util_fmt(err, errlen, "cannot listen on %s: %s", o->url,
 		         nng_strerror(rv));
@@ -275,6 +392,20 @@ int api_nng_start(const struct api_nng_opts *o, struct svc *svc,
 		w->started = 1;
 		pthread_setname_np(w->tid, "keel-api");
 	}
+	/* Only the ipc transport has the handshake bug. */
+	if (o->listener_check_ms > 0 &&
+	    (strncmp(o->url, "ipc://", 6) == 0 ||
+	     strncmp(o->url, "abstract://", 11) == 0)) {
+		api->check_ms = o->listener_check_ms;
+		if (pthread_create(&api->watchdog, NULL, api_watchdog_main,
+		                   api) != 0) {
+			util_fmt(err, errlen, "cannot start the listener "
+			                      "watchdog thread");
+			goto out_stop;
+		}
+		api->watchdog_started = 1;
+		pthread_setname_np(api->watchdog, "keel-api-wd");
+	}
 	*out = api;
 	return 0;
 
@@ -285,6 +416,8 @@ out_close:
 	nng_close(api->sock);
 out_free:
 	pthread_mutex_destroy(&api->lock);
+	pthread_cond_destroy(&api->stop_cv);
+	free(api->url);
 	free(api);
 	return rc;
 }
@@ -296,7 +429,10 @@ int api_nng_drain(struct api_nng *a, int64_t timeout_ms)
 
 	pthread_mutex_lock(&a->lock);
 	a->stopping = 1;
+	pthread_cond_broadcast(&a->stop_cv);
 	pthread_mutex_unlock(&a->lock);
+	if (a->watchdog_started)
+		pthread_join(a->watchdog, NULL);
 	/* Cancel idle receives until the busy workers finish; a worker that
 	 * was between checks and recv gets cancelled on a later pass. */
 	for (;;) {
@@ -326,6 +462,8 @@ int api_nng_drain(struct api_nng *a, int64_t timeout_ms)
 		arena_free(w->arena);
 	}
 	pthread_mutex_destroy(&a->lock);
+	pthread_cond_destroy(&a->stop_cv);
+	free(a->url);
 	free(a);
 	return (int)left;
 }

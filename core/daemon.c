@@ -11,11 +11,13 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/file.h>
 #include <sys/socket.h>
 #include <sys/un.h>
 #include <unistd.h>
 
 #include "daemon.h"
+#include "log.h"
 #include "util.h"
 
 static sigset_t daemon_sigs;
@@ -86,4 +88,48 @@ void daemon_pidfile_remove(const char *path)
 {
 	if (path != NULL)
 		unlink(path);
+}
+
+int daemon_lock_dir(const char *dir, int *fd_out, char *err, size_t errlen)
+{
+	char path[4200], pid[32] = "";
+	ssize_t n;
+	int fd;
+
+	*fd_out = -1;
+	util_fmt(path, sizeof(path), "%s/keeld.lock", dir);
+	fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC, 0640);
+	if (fd < 0) {
+		util_fmt(err, errlen, "cannot open %s: %s", path,
+		         strerror(errno));
+		return -errno;
+	}
+	if (flock(fd, LOCK_EX | LOCK_NB) < 0) {
+		int e = errno;
+		n = pread(fd, pid, sizeof(pid) - 1, 0);
+		pid[n > 0 ? n : 0] = '\0';
+		pid[strcspn(pid, "\n")] = '\0';
+		if (e == EWOULDBLOCK)
+			util_fmt(err, errlen,
+			         "another keeld (pid %s) is using the data "
+			         "directory %s",
+			         pid[0] ? pid : "unknown", dir);
+		else
+			util_fmt(err, errlen, "cannot lock %s: %s", path,
+			         strerror(e));
+		close(fd);
+		return -e;
+	}
+	n = snprintf(pid, sizeof(pid), "%ld\n", (long)getpid());
+	/* The pid is informational; the lock is what counts. */
+	if (ftruncate(fd, 0) != 0 || pwrite(fd, pid, (size_t)n, 0) != n)
+		LOG_DEBUG("keeld", "cannot record our pid in %s", path);
+	*fd_out = fd;
+	return 0;
+}
+
+void daemon_unlock_dir(int fd)
+{
+	if (fd >= 0)
+		close(fd);
 }

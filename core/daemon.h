@@ -8,6 +8,8 @@
 #ifndef KEEL_CORE_DAEMON_H
 #define KEEL_CORE_DAEMON_H
 
+#include <stddef.h>
+
 /* Exit codes (sysexits.h values, so systemd units can tell them apart). */
 #define DAEMON_EXIT_OK 0
 #define DAEMON_EXIT_USAGE 64       /* bad command line */
@@ -26,6 +28,14 @@ int daemon_wait_signal(void);
 /* sd_notify(3) without libsystemd: a datagram to $NOTIFY_SOCKET.  No-op
  * when the variable is unset. */
 void daemon_notify(const char *state);
+
+/*
+ * Take the exclusive lock on DIR/keeld.lock (flock, released when the
+ * process dies) and write our pid into it.  Returns 0 and the fd, or a
+ * negative code with a message naming the pid of the keeld that holds it.
+ */
+int daemon_lock_dir(const char *dir, int *fd, char *err, size_t errlen);
+void daemon_unlock_dir(int fd);
 
 /* Write our pid to path (0 or -errno) / remove it. */
 int daemon_pidfile_write(const char *path);

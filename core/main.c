@@ -78,6 +78,10 @@ static const struct keel_config_key main_api_schema[] = {
 	MAIN_RANGE("max_page_size", KEEL_CFG_INT, "1000", 1, 1000000,
 	           "most rows one list call returns (a page token gives the "
 	           "rest)"),
+	MAIN_RANGE("listener_check_interval", KEEL_CFG_DURATION, "5s", 0,
+	           3600000,
+	           "how often an ipc listener is probed and replaced when "
+	           "wedged (nng 1.5 bug); 0: never"),
 	{NULL, 0, 0, NULL, NULL, 0, 0},
 };
 
@@ -598,15 +602,29 @@ static int main_serve(struct main_state *st, const struct main_opts *o)
 	struct api_nng *api = NULL;
 	char url[PATH_MAX + 16];
 	const char *listen = NULL, *pid_file = NULL;
-	int64_t max_msg = 0, req_mem = 0, page = 0, shutdown_ms = 0;
-	int rc, sig;
+	int64_t max_msg = 0, req_mem = 0, page = 0, shutdown_ms = 0, check = 0;
+	int rc, sig, lock_fd = -1;
 
+	/* One keeld per data directory: a second one must not touch the
+	 * database, nor probe the first one's socket. */
+	rc = util_mkdirs(st->data_dir, 0750);
+	if (rc == 0)
+		rc = daemon_lock_dir(st->data_dir, &lock_fd, st->err,
+		                     sizeof(st->err));
+	if (rc != 0) {
+		if (st->err[0] == '\0')
+			util_fmt(st->err, sizeof(st->err),
+			         "cannot create the data directory %s: %s",
+			         st->data_dir, strerror(-rc));
+		return DAEMON_EXIT_CANTCREAT;
+	}
 	rc = main_bring_up(st, o, 0);
 	if (rc != 0)
-		return rc;
+		goto out_unlock;
 	if (rpc_init() != 0) {
 		util_fmt(st->err, sizeof(st->err), "out of memory");
-		return DAEMON_EXIT_SOFTWARE;
+		rc = DAEMON_EXIT_SOFTWARE;
+		goto out_unlock;
 	}
 	st->svc.db = st->db;
 	conf_int(st->api, "max_page_size", &page);
@@ -623,17 +641,22 @@ static int main_serve(struct main_state *st, const struct main_opts *o)
 		         "107 bytes Unix sockets allow; set a shorter [api] "
 		         "listen or data_dir",
 		         listen);
-		return DAEMON_EXIT_CONFIG;
+		rc = DAEMON_EXIT_CONFIG;
+		goto out_unlock;
 	}
 	conf_int(st->api, "max_message_size", &max_msg);
 	conf_int(st->api, "request_memory", &req_mem);
+	conf_int(st->api, "listener_check_interval", &check);
+	ao.listener_check_ms = check;
 	ao.url = listen;
 	ao.workers = main_workers(st);
 	ao.max_message = (size_t)max_msg;
 	ao.request_memory = (size_t)req_mem;
 	rc = api_nng_start(&ao, &st->svc, &api, st->err, sizeof(st->err));
-	if (rc != 0)
-		return DAEMON_EXIT_CANTCREAT;
+	if (rc != 0) {
+		rc = DAEMON_EXIT_CANTCREAT;
+		goto out_unlock;
+	}
 	if (conf_str(st->keeld, "pid_file", &pid_file) == 0) {
 		rc = daemon_pidfile_write(pid_file);
 		if (rc != 0) {
@@ -641,7 +664,8 @@ static int main_serve(struct main_state *st, const struct main_opts *o)
 			util_fmt(st->err, sizeof(st->err),
 			         "cannot write pid file %s: %s", pid_file,
 			         strerror(-rc));
-			return DAEMON_EXIT_CANTCREAT;
+			rc = DAEMON_EXIT_CANTCREAT;
+			goto out_unlock;
 		}
 	}
 	LOG_INFO("keeld",
@@ -669,7 +693,10 @@ static int main_serve(struct main_state *st, const struct main_opts *o)
 	if (pid_file != NULL)
 		daemon_pidfile_remove(pid_file);
 	LOG_INFO("keeld", "stopped%s", rc ? " (requests were cut off)" : "");
-	return DAEMON_EXIT_OK;
+	rc = DAEMON_EXIT_OK;
+out_unlock:
+	daemon_unlock_dir(lock_fd);
+	return rc;
 }
 
 static int main_migrate(struct main_state *st, const struct main_opts *o)

@@ -44,7 +44,7 @@
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
-#include <stdio.h> /* vsnprintf, for keel_err_set() */
+#include <stdio.h> /* vsnprintf, for keel_err_set(); no other use */
 
 #ifdef __cplusplus
 extern "C" {
@@ -295,8 +295,10 @@ KEEL_STATIC_ASSERT(sizeof(struct keel_plugin) >= KEEL_PLUGIN_SIZE_V1_0,
                    "struct keel_plugin shrank: ABI break");
 KEEL_STATIC_ASSERT(sizeof(struct keel_host) >= KEEL_HOST_SIZE_V1_0,
                    "struct keel_host shrank: ABI break");
-KEEL_STATIC_ASSERT(sizeof(struct keel_config_key) == KEEL_CONFIG_KEY_SIZE_V1_0,
-                   "struct keel_config_key changed size");
+/* keel_config_key may grow (descriptors carry config_key_size so the core
+ * can walk arrays of a larger element), but never shrink. */
+KEEL_STATIC_ASSERT(sizeof(struct keel_config_key) >= KEEL_CONFIG_KEY_SIZE_V1_0,
+                   "struct keel_config_key shrank: ABI break");
 KEEL_STATIC_ASSERT(sizeof(struct keel_err) == KEEL_ERR_SIZE_V1_0,
                    "struct keel_err changed size");
 
@@ -310,11 +312,19 @@ typedef const struct keel_plugin *(*keel_plugin_entry_fn)(void);
 /*
  * Use once per plugin, at file scope, naming the static const descriptor:
  *     KEEL_PLUGIN_DECLARE(my_plugin)
- * Build with -fvisibility=hidden so this is the only exported symbol.
+ * Build with -fvisibility=hidden so this is the only exported symbol.  In
+ * C++ the entry point gets C linkage, so its name is not mangled.
  */
+#ifdef __cplusplus
+#define KEEL_PLUGIN_LINKAGE extern "C"
+#else
+#define KEEL_PLUGIN_LINKAGE
+#endif
 #define KEEL_PLUGIN_DECLARE(desc)                                             \
-	KEEL_EXPORT const struct keel_plugin *keel_plugin_entry(void);        \
-	KEEL_EXPORT const struct keel_plugin *keel_plugin_entry(void)         \
+	KEEL_PLUGIN_LINKAGE KEEL_EXPORT const struct keel_plugin *            \
+	keel_plugin_entry(void);                                              \
+	KEEL_PLUGIN_LINKAGE KEEL_EXPORT const struct keel_plugin *            \
+	keel_plugin_entry(void)                                               \
 	{                                                                     \
 		return &(desc);                                               \
 	}
