@@ -1,0 +1,316 @@
+/*
+ * keelctl.c -- Keel's command line client, shaped like flytectl:
+ * `keelctl [flags] <verb> <noun> [args] [flags]`.
+ *
+ * It talks to keeld's internal API (nng REQ/REP, libkeelclient) with
+ * flyteidl's own request and response messages.
+ */
+#include "config.h"
+
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <keel/keel_client.h>
+
+#include "cli.h"
+#include "flyteidl/admin/version.pb-c.h"
+
+#define CLI_DEFAULT_ENDPOINT "ipc://" KEEL_LOCALSTATEDIR "/lib/keel/keeld.sock"
+#define CLI_TRANSPORT_PREFIX "cannot reach keeld at "
+
+#define CLI_OPT(f) offsetof(struct cli_opts, f)
+
+static int cli_version(struct cli_ctx *c, const struct cli_args *a);
+
+static const struct cli_flag cli_no_flags[] = {
+    {NULL, 0, CLI_FLAG_BOOL, 0, NULL, NULL},
+};
+
+static const struct cli_flag cli_get_project_flags[] = {
+    {"filter.limit", 0, CLI_FLAG_STR, CLI_OPT(limit), "N",
+     "page size (default 100; 0: everything)"},
+    {"filter.page", 0, CLI_FLAG_STR, CLI_OPT(page), "N",
+     "page number, from 1 (default 1)"},
+    {"filter.sortBy", 0, CLI_FLAG_STR, CLI_OPT(sort_by), "KEY",
+     "sort by this column (default: keeld's order, by id)"},
+    {"filter.asc", 0, CLI_FLAG_BOOL, CLI_OPT(asc), NULL,
+     "sort ascending (with --filter.sortBy; default descending)"},
+    {"filter.fieldSelector", 0, CLI_FLAG_STR, CLI_OPT(field_selector), "SEL",
+     "filter, e.g. \"project.name=foo\" or admin syntax \"eq(name,foo)\""},
+    {"all", 0, CLI_FLAG_BOOL, CLI_OPT(all), NULL,
+     "fetch every page, not just one"},
+    {NULL, 0, CLI_FLAG_BOOL, 0, NULL, NULL},
+};
+
+static const struct cli_flag cli_create_project_flags[] = {
+    {"id", 0, CLI_FLAG_STR, CLI_OPT(id), "ID",
+     "project ID: lowercase letters, digits and '-'"},
+    {"name", 0, CLI_FLAG_STR, CLI_OPT(name), "NAME", "display name"},
+    {"description", 0, CLI_FLAG_STR, CLI_OPT(description), "TEXT",
+     "description"},
+    {"labels", 0, CLI_FLAG_LIST, CLI_OPT(labels), "K=V,...",
+     "labels (repeatable)"},
+    {"file", 0, CLI_FLAG_STR, CLI_OPT(file), "FILE",
+     "YAML file with id, name, description, labels ('-': stdin)"},
+    {NULL, 0, CLI_FLAG_BOOL, 0, NULL, NULL},
+};
+
+static const struct cli_flag cli_update_project_flags[] = {
+    {"archive", 0, CLI_FLAG_BOOL, CLI_OPT(archive), NULL,
+     "archive the project"},
+    {"activate", 0, CLI_FLAG_BOOL, CLI_OPT(activate), NULL,
+     "activate an archived project"},
+    {"id", 0, CLI_FLAG_STR, CLI_OPT(id), "ID",
+     "project ID (instead of the argument)"},
+    {"name", 0, CLI_FLAG_STR, CLI_OPT(name), "NAME", "new display name"},
+    {"description", 0, CLI_FLAG_STR, CLI_OPT(description), "TEXT",
+     "new description"},
+    {"labels", 0, CLI_FLAG_LIST, CLI_OPT(labels), "K=V,...",
+     "new labels (repeatable)"},
+    {NULL, 0, CLI_FLAG_BOOL, 0, NULL, NULL},
+};
+
+static const struct cli_cmd cli_cmds[] = {
+    {"get", "project", "projects", "[ID]", 0, 1, cli_get_project_flags,
+     cli_get_project, "Show one project, or list them",
+     "Without ID, lists the projects that are not archived, sorted by id\n"
+     "(archived ones too when a --filter.fieldSelector is given).\n\n"
+     "Examples:\n"
+     "  keelctl get project\n"
+     "  keelctl get project flytesnacks -o yaml\n"
+     "  keelctl get project --filter.limit 10 --filter.page 2\n"
+     "  keelctl get project --filter.fieldSelector \"project.name=foo\"\n"
+     "  keelctl get project --all -o json\n"},
+    {"get", "domain", "domains", NULL, 0, 0, cli_no_flags, cli_get_domain,
+     "List the domains every project has", NULL},
+    {"create", "project", "projects", NULL, 0, 0, cli_create_project_flags,
+     cli_create_project, "Register a project",
+     "Examples:\n"
+     "  keelctl create project --id flytesnacks --name \"Flyte Snacks\" \\\n"
+     "      --description \"the snacks\" --labels team=ml,env=dev\n"
+     "  keelctl create project --file project.yaml\n\n"
+     "project.yaml (flytectl's format; flags override its values):\n"
+     "  id: flytesnacks\n"
+     "  name: Flyte Snacks\n"
+     "  description: the snacks\n"
+     "  labels:\n"
+     "    values:\n"
+     "      team: ml\n"},
+    {"update", "project", "projects", "ID", 0, 1, cli_update_project_flags,
+     cli_update_project, "Archive, activate or change a project",
+     "Examples:\n"
+     "  keelctl update project flytesnacks --archive\n"
+     "  keelctl update project flytesnacks --activate\n"
+     "  keelctl update project flytesnacks --description \"new text\"\n"},
+    {"version", NULL, NULL, NULL, 0, 0, cli_no_flags, cli_version,
+     "Print keelctl's and keeld's versions", NULL},
+};
+
+#define CLI_NCMDS (sizeof cli_cmds / sizeof cli_cmds[0])
+
+void cli_error(const char *fmt, ...)
+{
+	va_list ap;
+
+	fflush(stdout);
+	fputs("Error: ", stderr);
+	va_start(ap, fmt);
+	vfprintf(stderr, fmt, ap);
+	va_end(ap);
+	fputc('\n', stderr);
+}
+
+int cli_usage_error(const struct cli_args *a, const char *fmt, ...)
+{
+	va_list ap;
+
+	fflush(stdout);
+	fputs("Error: ", stderr);
+	va_start(ap, fmt);
+	vfprintf(stderr, fmt, ap);
+	va_end(ap);
+	if (a && a->cmd)
+		fprintf(stderr, "\nRun 'keelctl %s%s%s --help' for usage.\n",
+		        a->cmd->verb, a->cmd->noun ? " " : "",
+		        a->cmd->noun ? a->cmd->noun : "");
+	else if (a && a->verb)
+		fprintf(stderr, "\nRun 'keelctl %s --help' for usage.\n",
+		        a->verb);
+	else
+		fputs("\nRun 'keelctl --help' for usage.\n", stderr);
+	return CLI_EXIT_USAGE;
+}
+
+int cli_call(struct cli_ctx *c, const char *method, const ProtobufCMessage *req,
+             const ProtobufCMessageDescriptor *resp_desc,
+             ProtobufCMessage **resp)
+{
+	static const uint8_t none[1];
+	struct keel_client_call_opts co = {0};
+	struct keel_client_reply r;
+	uint8_t *buf;
+	size_t len;
+	char errbuf[512];
+	int rc;
+
+	*resp = NULL;
+	if (!c->client) {
+		rc = keel_client_open(c->endpoint, &c->client, errbuf,
+		                      sizeof errbuf);
+		if (rc) {
+			cli_error("%s (%s)", errbuf, keel_client_code_name(rc));
+			return rc == 3 ? CLI_EXIT_USAGE : CLI_EXIT_SERVER;
+		}
+	}
+	len = protobuf_c_message_get_packed_size(req);
+	buf = malloc(len ? len : 1);
+	if (!buf) {
+		cli_error("out of memory");
+		return CLI_EXIT_SERVER;
+	}
+	protobuf_c_message_pack(req, buf);
+	co.timeout_ms = c->timeout_ms;
+	keel_client_call(c->client, method, buf, len, &co, &r);
+	free(buf);
+	if (r.code != 0) {
+		cli_error("%s (%s)", *r.message ? r.message : "request failed",
+		          keel_client_code_name(r.code));
+		/* the client library's own transport errors */
+		rc = strncmp(r.message, CLI_TRANSPORT_PREFIX,
+		             strlen(CLI_TRANSPORT_PREFIX)) == 0
+		         ? CLI_EXIT_UNREACHABLE
+		         : CLI_EXIT_SERVER;
+		keel_client_reply_free(&r);
+		return rc;
+	}
+	*resp = protobuf_c_message_unpack(resp_desc, NULL, r.payload_len,
+	                                  r.payload ? r.payload : none);
+	keel_client_reply_free(&r);
+	if (!*resp) {
+		cli_error("cannot decode the %s keeld sent (INTERNAL)",
+		          resp_desc->name);
+		return CLI_EXIT_SERVER;
+	}
+	return CLI_EXIT_OK;
+}
+
+static int cli_version(struct cli_ctx *c, const struct cli_args *a)
+{
+	Flyteidl__Admin__GetVersionRequest req =
+	    FLYTEIDL__ADMIN__GET_VERSION_REQUEST__INIT;
+	Flyteidl__Admin__GetVersionResponse *v;
+	ProtobufCMessage *resp = NULL;
+	const ProtobufCMessage *const *one;
+	int rc;
+
+	(void)a;
+	if (c->output == CLI_OUT_TABLE) {
+		printf("keelctl: %s\n", PACKAGE_VERSION);
+		fflush(stdout);
+	}
+	rc =
+	    cli_call(c, "/flyteidl.service.AdminService/GetVersion", &req.base,
+	             &flyteidl__admin__get_version_response__descriptor, &resp);
+	if (rc)
+		return rc;
+	v = (Flyteidl__Admin__GetVersionResponse *)resp;
+	if (c->output == CLI_OUT_TABLE) {
+		const Flyteidl__Admin__Version *cp = v->control_plane_version;
+
+		printf("Version: %s\nBuild: %s\nBuildTime: %s\n",
+		       cp && cp->version ? cp->version : "",
+		       cp && cp->build ? cp->build : "",
+		       cp && cp->buildtime ? cp->buildtime : "");
+	} else {
+		one = (const ProtobufCMessage *const *)&resp;
+		if (cli_print_messages(stdout, c->output, one, 1, 0) < 0) {
+			cli_error("cannot print the result");
+			rc = CLI_EXIT_SERVER;
+		}
+	}
+	protobuf_c_message_free_unpacked(resp, NULL);
+	return rc;
+}
+
+int main(int argc, char **argv)
+{
+	struct cli_args a;
+	struct cli_ctx ctx = {0};
+	const char *env;
+	char err[512];
+	size_t n;
+	int rc;
+
+	rc = cli_parse(argc, argv, cli_cmds, CLI_NCMDS, &a, err, sizeof err);
+	if (rc) {
+		cli_usage_error(&a, "%s", err);
+		goto out;
+	}
+	if (a.o.version) {
+		printf("keelctl %s\n", PACKAGE_VERSION);
+		goto out;
+	}
+	if (a.o.help) {
+		cli_print_help(stdout, cli_cmds, CLI_NCMDS, a.verb, a.cmd);
+		goto out;
+	}
+	if (!a.verb) {
+		cli_print_help(stderr, cli_cmds, CLI_NCMDS, NULL, NULL);
+		rc = CLI_EXIT_USAGE;
+		goto out;
+	}
+	if (!a.cmd) {
+		cli_print_help(stderr, cli_cmds, CLI_NCMDS, a.verb, NULL);
+		rc = cli_usage_error(&a, "\"keelctl %s\" needs a resource",
+		                     a.verb);
+		goto out;
+	}
+	n = a.npos;
+	if (n < a.cmd->min_args || n > a.cmd->max_args) {
+		if (a.cmd->max_args == 0)
+			rc = cli_usage_error(&a, "unexpected argument \"%s\"",
+			                     a.pos[0]);
+		else
+			rc = cli_usage_error(&a, "too many arguments: \"%s\"",
+			                     a.pos[a.cmd->max_args]);
+		goto out;
+	}
+	if (cli_parse_output(a.o.output, &ctx.output) < 0) {
+		rc = cli_usage_error(&a,
+		                     "invalid argument \"%s\" for \"-o, "
+		                     "--output\" flag: valid values are TABLE, "
+		                     "JSON, YAML",
+		                     a.o.output);
+		goto out;
+	}
+	ctx.timeout_ms = KEEL_CLIENT_DEFAULT_TIMEOUT_MS;
+	if (a.o.timeout &&
+	    (cli_parse_duration_ms(a.o.timeout, &ctx.timeout_ms) < 0 ||
+	     ctx.timeout_ms <= 0)) {
+		rc =
+		    cli_usage_error(&a,
+		                    "invalid argument \"%s\" for \"--timeout\" "
+		                    "flag: want a positive duration such as "
+		                    "30s, 1m30s or 500ms",
+		                    a.o.timeout);
+		goto out;
+	}
+	env = getenv("KEEL_ENDPOINT");
+	ctx.endpoint = a.o.endpoint  ? a.o.endpoint
+	               : env && *env ? env
+	                             : CLI_DEFAULT_ENDPOINT;
+
+	rc = a.cmd->run(&ctx, &a);
+	if (fflush(stdout) != 0 || ferror(stdout)) {
+		fprintf(stderr, "Error: cannot write the output\n");
+		if (!rc)
+			rc = CLI_EXIT_SERVER;
+	}
+out:
+	keel_client_close(ctx.client);
+	cli_args_free(&a);
+	return rc;
+}
