@@ -249,6 +249,7 @@ int main(void)
 	       (long long)(now_ms() - t0));
 	TAP_HAS_STR(r.message, "cannot reach keeld at ipc://",
 	            "message names the URL");
+	TAP_OK(r.local, "the status is marked as the library's own");
 	TAP_OK(r.request_id && r.payload == NULL, "reply fields set");
 	keel_client_reply_free(&r);
 
@@ -262,6 +263,7 @@ int main(void)
 	       "payload echoed");
 	TAP_EQ_STR(r.request_id, "srv-1", "server-made request id");
 	TAP_EQ_STR(r.message, "", "empty message is \"\"");
+	TAP_OK(!r.local, "a status from keeld is not marked local");
 	keel_client_reply_free(&r);
 
 	rc = keel_client_call(c, "/test/Echo", NULL, 0, &fast, &r);

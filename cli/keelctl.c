@@ -19,8 +19,6 @@
 #include "flyteidl/admin/version.pb-c.h"
 
 #define CLI_DEFAULT_ENDPOINT "ipc://" KEEL_LOCALSTATEDIR "/lib/keel/keeld.sock"
-#define CLI_TRANSPORT_PREFIX "cannot reach keeld at "
-
 #define CLI_OPT(f) offsetof(struct cli_opts, f)
 
 static int cli_version(struct cli_ctx *c, const struct cli_args *a);
@@ -179,10 +177,10 @@ int cli_call(struct cli_ctx *c, const char *method, const ProtobufCMessage *req,
 		cli_error("%s (%s)", *r.message ? r.message : "request failed",
 		          keel_client_code_name(r.code));
 		/* the client library's own transport errors */
-		rc = strncmp(r.message, CLI_TRANSPORT_PREFIX,
-		             strlen(CLI_TRANSPORT_PREFIX)) == 0
-		         ? CLI_EXIT_UNREACHABLE
-		         : CLI_EXIT_SERVER;
+		/* UNAVAILABLE from the client library itself: keeld was
+		 * not reached (keeld's own UNAVAILABLE is a server error). */
+		rc = r.local && r.code == 14 ? CLI_EXIT_UNREACHABLE
+		                             : CLI_EXIT_SERVER;
 		keel_client_reply_free(&r);
 		return rc;
 	}

@@ -124,6 +124,7 @@ static int kc_fail(struct keel_client_reply *reply, int code, const char *fmt,
 	int n;
 
 	reply->code = code;
+	reply->local = 1;
 	va_start(ap, fmt);
 	n = vsnprintf(NULL, 0, fmt, ap);
 	va_end(ap);

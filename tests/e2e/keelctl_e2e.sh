@@ -227,7 +227,11 @@ kc get project --filter.sortBy identifier
 is "$(ids)" "gamma delta beta alpha " "--filter.sortBy, descending by default"
 kc get project --filter.sortBy identifier --filter.asc
 is "$(ids)" "alpha beta delta gamma " "--filter.asc"
-skip "--filter.fieldSelector" "filters are checked by the server's own tests"
+kc get project --filter.fieldSelector "name contains a"
+is "$rc" 0 "--filter.fieldSelector: exit 0"
+kc get project --filter.fieldSelector "project.nosuch=1"
+is "$rc" 1 "--filter.fieldSelector on an unknown field: exit 1"
+like "$err" "'project.nosuch' is invalid filter" "and the server names the field"
 
 kc get domain
 if [ "$rc" -eq 1 ] && printf '%s' "$err" | grep -q UNIMPLEMENTED; then
@@ -243,6 +247,8 @@ is "$rc" 0 "archive beta: exit 0"
 like "$out" "archived" "archive beta: says so"
 kc get project
 is "$(ids)" "alpha delta gamma " "list hides the archived project"
+kc get project --filter.fieldSelector "state=1"
+is "$(ids)" "beta " "--filter.fieldSelector state=1 lists the archived project"
 kc get project beta
 is "$rc" 0 "get an archived project still works"
 like "$out" "ARCHIVED" "and shows its state"

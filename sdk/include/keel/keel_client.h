@@ -45,6 +45,9 @@ struct keel_client_detail {
  * release with keel_client_reply_free(). */
 struct keel_client_reply {
 	int code;           /* gRPC status code, 0 = OK */
+	int local;          /* nonzero when this library produced the status
+	                       (keeld unreachable, timeout, undecodable reply)
+	                       rather than keeld */
 	char *message;      /* status message, "" when none; never NULL */
 	uint8_t *payload;   /* serialized response message (may be NULL
 	                       when payload_len is 0) */
