@@ -5,10 +5,9 @@
  *
  * Replacing a wedged listener leaks what nng stranded inside it (the
  * connections it never handed over); that is nng's memory, not ours, and
- * the leak is bounded by the number of wedges.  Leak detection is
- * therefore off for this program only (see __asan_default_options below,
- * and VALGRIND_SKIP in tests/unit/Makefile.inc); every other test keeps
- * it.
+ * the leak is bounded by the number of wedges.  tests/unit/api_wedge.sh
+ * therefore runs this program with leak detection off; every other test
+ * keeps it.
  */
 #include "config.h"
 
@@ -28,13 +27,6 @@
 #include "svc.h"
 #include "tap.h"
 #include "testdb.h"
-
-/* Read by AddressSanitizer at start-up (a weak hook). */
-const char *__asan_default_options(void);
-const char *__asan_default_options(void)
-{
-	return "detect_leaks=0";
-}
 
 static nng_socket req;
 
