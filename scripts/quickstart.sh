@@ -7,15 +7,20 @@ cd "$(dirname "$0")/.."
 top=$(pwd)
 
 ./scripts/install-deps.sh
-if [ ! -x configure ]; then
-	./autogen.sh >/dev/null
-fi
 mkdir -p build
+log="$top/build/build.log"
+: >"$log"
+# step WHAT COMMAND...: run quietly into the log; show it on failure.
+step() {
+	what=$1
+	shift
+	echo "$what (log: build/build.log)"
+	"$@" >>"$log" 2>&1 || { tail -n 40 "$log" >&2; echo "quickstart: $what failed" >&2; exit 1; }
+}
+[ -x configure ] || step "generating the build system" ./autogen.sh
 cd build
-if [ ! -f Makefile ]; then
-	../configure --prefix="$top/build/prefix" >/dev/null
-fi
-make -j"$(nproc)" >/dev/null
+[ -f Makefile ] || step "configuring" ../configure --prefix="$top/build/prefix"
+step "building (fetches flyteidl 1.16.5 from npm the first time)" make -j"$(nproc)"
 cd "$top"
 
 data="$top/keel-data"
