@@ -549,14 +549,13 @@ static void main_cleanup(struct main_state *st)
 	rpc_shutdown();
 }
 
-/* Everything up to an open, migrated database. */
-static int main_bring_up(struct main_state *st, const struct main_opts *o,
-                         int migrate)
+/* Load and start the plugins and open a pool of nconns connections.
+ * Returns 0 or a DAEMON_EXIT_* code with st->err set. */
+static int main_open_db(struct main_state *st, unsigned nconns)
 {
-	int rc, applied = 0, auto_migrate = 1;
+	int rc;
 
-	rc = main_load_plugins(st);
-	if (rc != 0)
+	if (main_load_plugins(st) != 0)
 		return DAEMON_EXIT_CONFIG;
 	rc = util_mkdirs(st->data_dir, 0750);
 	if (rc != 0) {
@@ -569,30 +568,43 @@ static int main_bring_up(struct main_state *st, const struct main_opts *o,
 	if (rc != 0)
 		return rc == KEEL_EINVAL ? DAEMON_EXIT_CONFIG
 		                         : DAEMON_EXIT_UNAVAILABLE;
-	rc = db_open(st->inst[0], main_workers(st) + 1, &st->db, st->err,
-	             sizeof(st->err));
-	if (rc != 0)
+	if (db_open(st->inst[0], nconns, &st->db, st->err, sizeof(st->err)))
 		return DAEMON_EXIT_UNAVAILABLE;
+	return 0;
+}
+
+/* Apply pending migrations; *applied (may be NULL) counts them. */
+static int main_migrate_db(struct main_state *st, int *applied)
+{
+	int rc = migrate_apply(st->db, applied, st->err, sizeof(st->err));
+
+	if (rc == 0)
+		return 0;
+	return rc == KEEL_EPRECOND ? DAEMON_EXIT_CONFIG
+	                           : DAEMON_EXIT_UNAVAILABLE;
+}
+
+/* Everything up to an open, migrated database. */
+static int main_bring_up(struct main_state *st)
+{
+	int rc, cur, auto_migrate = 1;
+
+	rc = main_open_db(st, main_workers(st) + 1);
+	if (rc != 0)
+		return rc;
 	conf_bool(st->keeld, "auto_migrate", &auto_migrate);
-	if (migrate || auto_migrate) {
-		rc = migrate_apply(st->db, &applied, st->err, sizeof(st->err));
-		if (rc != 0)
-			return rc == KEEL_EPRECOND ? DAEMON_EXIT_CONFIG
-			                           : DAEMON_EXIT_UNAVAILABLE;
-	} else {
-		int cur = migrate_current(st->db, st->err, sizeof(st->err));
-		if (cur < 0)
-			return DAEMON_EXIT_UNAVAILABLE;
-		if (cur != migrate_latest()) {
-			util_fmt(st->err, sizeof(st->err),
-			         "the database schema is at version %d, this "
-			         "keeld needs %d; run `keeld migrate` "
-			         "(auto_migrate is off)",
-			         cur, migrate_latest());
-			return DAEMON_EXIT_CONFIG;
-		}
+	if (auto_migrate)
+		return main_migrate_db(st, NULL);
+	cur = migrate_current(st->db, st->err, sizeof(st->err));
+	if (cur < 0)
+		return DAEMON_EXIT_UNAVAILABLE;
+	if (cur != migrate_latest()) {
+		util_fmt(st->err, sizeof(st->err),
+		         "the database schema is at version %d, this keeld "
+		         "needs %d; run `keeld migrate` (auto_migrate is off)",
+		         cur, migrate_latest());
+		return DAEMON_EXIT_CONFIG;
 	}
-	(void)o;
 	return 0;
 }
 
@@ -618,7 +630,7 @@ static int main_serve(struct main_state *st, const struct main_opts *o)
 			         st->data_dir, strerror(-rc));
 		return DAEMON_EXIT_CANTCREAT;
 	}
-	rc = main_bring_up(st, o, 0);
+	rc = main_bring_up(st);
 	if (rc != 0)
 		goto out_unlock;
 	if (rpc_init() != 0) {
@@ -701,49 +713,26 @@ out_unlock:
 
 static int main_migrate(struct main_state *st, const struct main_opts *o)
 {
-	int rc, applied = 0;
+	int status, rc, applied = 0;
 
-	if (o->subcommand != NULL && strcmp(o->subcommand, "status") == 0) {
-		/* Status must not change the schema. */
-		int auto_migrate_off = 0;
-		rc = main_load_plugins(st);
-		if (rc != 0)
-			return DAEMON_EXIT_CONFIG;
-		rc = util_mkdirs(st->data_dir, 0750);
-		if (rc != 0)
-			return DAEMON_EXIT_CANTCREAT;
-		rc = main_start_plugins(st);
-		if (rc != 0)
-			return DAEMON_EXIT_UNAVAILABLE;
-		rc = db_open(st->inst[0], 1, &st->db, st->err, sizeof(st->err));
-		if (rc != 0)
-			return DAEMON_EXIT_UNAVAILABLE;
-		(void)auto_migrate_off;
-		rc = migrate_status(st->db, stdout, st->err, sizeof(st->err));
-		return rc ? DAEMON_EXIT_UNAVAILABLE : DAEMON_EXIT_OK;
-	}
-	if (o->subcommand != NULL) {
+	status = o->subcommand != NULL && strcmp(o->subcommand, "status") == 0;
+	if (o->subcommand != NULL && !status) {
 		fprintf(stderr, "keeld: unknown migrate subcommand '%s' (use "
 		                "'keeld migrate' or 'keeld migrate status')\n",
 		        o->subcommand);
 		return DAEMON_EXIT_USAGE;
 	}
-	rc = main_load_plugins(st);
+	rc = main_open_db(st, 1);
 	if (rc != 0)
-		return DAEMON_EXIT_CONFIG;
-	rc = util_mkdirs(st->data_dir, 0750);
+		return rc;
+	if (status) {
+		/* Lists only: applies nothing. */
+		rc = migrate_status(st->db, stdout, st->err, sizeof(st->err));
+		return rc ? DAEMON_EXIT_UNAVAILABLE : DAEMON_EXIT_OK;
+	}
+	rc = main_migrate_db(st, &applied);
 	if (rc != 0)
-		return DAEMON_EXIT_CANTCREAT;
-	rc = main_start_plugins(st);
-	if (rc != 0)
-		return DAEMON_EXIT_UNAVAILABLE;
-	rc = db_open(st->inst[0], 1, &st->db, st->err, sizeof(st->err));
-	if (rc != 0)
-		return DAEMON_EXIT_UNAVAILABLE;
-	rc = migrate_apply(st->db, &applied, st->err, sizeof(st->err));
-	if (rc != 0)
-		return rc == KEEL_EPRECOND ? DAEMON_EXIT_CONFIG
-		                           : DAEMON_EXIT_UNAVAILABLE;
+		return rc;
 	printf("applied %d migration%s; schema at version %d\n", applied,
 	       applied == 1 ? "" : "s", migrate_latest());
 	return DAEMON_EXIT_OK;

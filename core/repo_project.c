@@ -88,8 +88,9 @@ static int repo_create_tx(struct db_conn *c, void *arg, struct keel_err *err)
 	return rc;
 }
 
-int repo_project_create(struct db *db, const Flyteidl__Admin__Project *p,
-                        struct keel_err *err)
+/* Run fn in a write transaction with p's labels serialized. */
+static int repo_project_write(struct db *db, const Flyteidl__Admin__Project *p,
+                              db_tx_fn fn, struct keel_err *err)
 {
 	struct repo_write w = {.p = p, .now = util_now_ms()};
 	uint8_t *labels;
@@ -99,9 +100,15 @@ int repo_project_create(struct db *db, const Flyteidl__Admin__Project *p,
 	if (p->labels != NULL && p->labels->n_values > 0 && labels == NULL)
 		return keel_err_set(err, KEEL_ENOMEM, "out of memory");
 	w.labels = labels;
-	rc = db_tx(db, KEEL_DB_TX_WRITE, repo_create_tx, &w, err);
+	rc = db_tx(db, KEEL_DB_TX_WRITE, fn, &w, err);
 	free(labels);
 	return rc;
+}
+
+int repo_project_create(struct db *db, const Flyteidl__Admin__Project *p,
+                        struct keel_err *err)
+{
+	return repo_project_write(db, p, repo_create_tx, err);
 }
 
 static int repo_update_tx(struct db_conn *c, void *arg, struct keel_err *err)
@@ -141,17 +148,7 @@ static int repo_update_tx(struct db_conn *c, void *arg, struct keel_err *err)
 int repo_project_update(struct db *db, const Flyteidl__Admin__Project *p,
                         struct keel_err *err)
 {
-	struct repo_write w = {.p = p, .now = util_now_ms()};
-	uint8_t *labels;
-	int rc;
-
-	labels = repo_labels_pack(p->labels, &w.nlabels);
-	if (p->labels != NULL && p->labels->n_values > 0 && labels == NULL)
-		return keel_err_set(err, KEEL_ENOMEM, "out of memory");
-	w.labels = labels;
-	rc = db_tx(db, KEEL_DB_TX_WRITE, repo_update_tx, &w, err);
-	free(labels);
-	return rc;
+	return repo_project_write(db, p, repo_update_tx, err);
 }
 
 /* Reading rows into messages. */

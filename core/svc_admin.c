@@ -139,25 +139,31 @@ static int svc_check_project(struct call *c, const Flyteidl__Admin__Project *p)
 	return 0;
 }
 
-/* Every project carries every configured domain. */
-static int svc_fill_domains(struct call *c, Flyteidl__Admin__Project *p)
+/* The configured domains as messages, in the call's arena; NULL when out
+ * of memory. */
+static Flyteidl__Admin__Domain **svc_domains(struct call *c)
 {
 	const struct svc *s = c->svc;
 	Flyteidl__Admin__Domain **d;
 
 	d = arena_calloc(c->arena, s->ndomains, sizeof(*d));
-	if (d == NULL)
-		return call_error(c, RPC_RESOURCE_EXHAUSTED, "out of memory");
-	for (size_t i = 0; i < s->ndomains; i++) {
+	for (size_t i = 0; d != NULL && i < s->ndomains; i++) {
 		d[i] = call_new(c, &flyteidl__admin__domain__descriptor);
 		if (d[i] == NULL)
-			return call_error(c, RPC_RESOURCE_EXHAUSTED,
-			                  "out of memory");
+			return NULL;
 		d[i]->id = s->domains[i].id;
 		d[i]->name = s->domains[i].name;
 	}
-	p->domains = d;
-	p->n_domains = s->ndomains;
+	return d;
+}
+
+/* Every project carries every configured domain. */
+static int svc_fill_domains(struct call *c, Flyteidl__Admin__Project *p)
+{
+	p->domains = svc_domains(c);
+	if (p->domains == NULL)
+		return call_error(c, RPC_RESOURCE_EXHAUSTED, "out of memory");
+	p->n_domains = c->svc->ndomains;
 	return 0;
 }
 
@@ -413,24 +419,12 @@ static int svc_list_projects(struct call *c, const ProtobufCMessage *req,
 static int svc_get_domains(struct call *c, const ProtobufCMessage *req,
                            ProtobufCMessage **resp)
 {
-	const struct svc *s = c->svc;
 	Flyteidl__Admin__GetDomainsResponse *out;
-	Flyteidl__Admin__Domain **d;
 
 	out = call_new(c, &flyteidl__admin__get_domains_response__descriptor);
-	d = arena_calloc(c->arena, s->ndomains, sizeof(*d));
-	if (out == NULL || d == NULL)
+	if (out == NULL || (out->domains = svc_domains(c)) == NULL)
 		return call_error(c, RPC_RESOURCE_EXHAUSTED, "out of memory");
-	for (size_t i = 0; i < s->ndomains; i++) {
-		d[i] = call_new(c, &flyteidl__admin__domain__descriptor);
-		if (d[i] == NULL)
-			return call_error(c, RPC_RESOURCE_EXHAUSTED,
-			                  "out of memory");
-		d[i]->id = s->domains[i].id;
-		d[i]->name = s->domains[i].name;
-	}
-	out->domains = d;
-	out->n_domains = s->ndomains;
+	out->n_domains = c->svc->ndomains;
 	*resp = &out->base;
 	return 0;
 }

@@ -2,8 +2,8 @@
 # install-deps.sh [--test] -- install what Keel needs on Debian 12.
 #   (no flag)  build and run: compiler, autotools, protobuf-c, nng, inih,
 #              SQLite, and the googleapis protos
-#   --test     also what the test suite uses (valgrind, python3 for JSON
-#              checks)
+#   --test     also what the test suite uses (valgrind; python3 for JSON
+#              checks; the sqlite3 shell to doctor a database)
 # Uses sudo when not run as root.  Safe to run again.
 set -eu
 
@@ -11,7 +11,7 @@ pkgs="build-essential autoconf automake libtool pkg-config curl ca-certificates
       protobuf-c-compiler libprotobuf-c-dev libprotobuf-dev protobuf-compiler
       golang-github-gogo-googleapis-dev libnng-dev libinih-dev libsqlite3-dev"
 if [ "${1:-}" = "--test" ]; then
-	pkgs="$pkgs valgrind python3"
+	pkgs="$pkgs valgrind python3 sqlite3"
 fi
 
 if [ "$(id -u)" -eq 0 ]; then

@@ -2,6 +2,7 @@
 #   ok COND-EXIT-STATUS "description"   e.g.  [ "$x" = y ]; ok $? "x is y"
 #   is "$got" "$want" "description"
 #   like "$got" "substring" "description"
+#   skip "description" "reason"
 #   done_testing
 tap_n=0
 tap_failed=0
@@ -24,6 +25,10 @@ like() {
 	esac
 }
 diag() { echo "# $*"; }
+skip() {
+	tap_n=$((tap_n + 1))
+	echo "ok $tap_n - $1 # SKIP $2"
+}
 done_testing() {
 	echo "1..$tap_n"
 	[ "$tap_failed" -eq 0 ]

@@ -32,10 +32,6 @@ cleanup() {
 trap cleanup EXIT
 trap 'exit 1' INT TERM HUP
 
-skip() {
-	tap_n=$((tap_n + 1))
-	echo "ok $tap_n - $1 # SKIP $2"
-}
 
 if [ ! -x "$keeld" ] || [ ! -x "$keelctl" ]; then
 	echo "1..0 # SKIP keeld or keelctl not built"
