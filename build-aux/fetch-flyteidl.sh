@@ -7,17 +7,14 @@
 #
 # Sources, in order:
 #   $KEEL_FLYTEIDL_TARBALL   a local copy of the .tgz (offline builds, caches)
-#   the npm registry         via curl, else via "npm pack"
+#   npm pack                 through npm's configured registry
 # Whatever the source, the tarball must match the pinned integrity hash.
 set -eu
 
 version=1.16.5
 integrity='sha512-mMjjwzQ+v9tzSoIRg0U506UR4tRyb8tsYpczHJ6cHm9Z+IETwTJA2jV8Nd8opWNZgQOq9nuT394LeYz39KVjag=='
-# The same digest in hex, for sha512sum (coreutils) when openssl is absent.
+# The same digest in hex, for sha512sum (coreutils).
 sha512=98c8e3c3343ebfdb734a8211834539d3a511e2d4726fcb6c6297331c9e9c1e6f59f88113c13240da357c35df28a563598103aaf67b93dfde0b798cf7f4a5636a
-registry=${npm_config_registry:-https://registry.npmjs.org}
-registry=${registry%/}
-url="$registry/@flyteorg/flyteidl/-/flyteidl-$version.tgz"
 
 dest=${1:?usage: fetch-flyteidl.sh DESTDIR}
 tmp="$dest.tmp.$$"
@@ -29,18 +26,16 @@ tgz="$tmp/flyteidl-$version.tgz"
 if [ -n "${KEEL_FLYTEIDL_TARBALL:-}" ]; then
 	echo "flyteidl: using $KEEL_FLYTEIDL_TARBALL"
 	cp "$KEEL_FLYTEIDL_TARBALL" "$tgz"
-elif command -v curl >/dev/null 2>&1; then
-	echo "flyteidl: downloading $url"
-	curl -fsSL --retry 3 -o "$tgz" "$url" || {
-		echo "flyteidl: download of $url failed; for an offline build pass --with-flyteidl=DIR to configure or set KEEL_FLYTEIDL_TARBALL" >&2
-		exit 1
-	}
 elif command -v npm >/dev/null 2>&1; then
 	echo "flyteidl: npm pack @flyteorg/flyteidl@$version"
-	(cd "$tmp" && npm pack --silent "@flyteorg/flyteidl@$version" >/dev/null)
+	(cd "$tmp" && npm pack --silent "@flyteorg/flyteidl@$version" >npm.out 2>&1) || {
+		sed 's/^/  /' "$tmp/npm.out" >&2
+		echo "flyteidl: npm pack failed; for an offline build pass --with-flyteidl=DIR to configure or set KEEL_FLYTEIDL_TARBALL" >&2
+		exit 1
+	}
 	mv "$tmp/flyteorg-flyteidl-$version.tgz" "$tgz"
 else
-	echo "flyteidl: neither curl nor npm is available; pass --with-flyteidl=DIR to configure" >&2
+	echo "flyteidl: npm is not installed; install it (Debian: npm), pass --with-flyteidl=DIR to configure, or set KEEL_FLYTEIDL_TARBALL" >&2
 	exit 1
 fi
 

@@ -7,9 +7,12 @@
 # Uses sudo when not run as root.  Safe to run again.
 set -eu
 
-pkgs="build-essential autoconf automake libtool pkg-config curl ca-certificates
+pkgs="build-essential autoconf automake libtool pkg-config ca-certificates
       protobuf-c-compiler libprotobuf-c-dev libprotobuf-dev protobuf-compiler
       golang-github-gogo-googleapis-dev libnng-dev libinih-dev libsqlite3-dev"
+# npm fetches the pinned flyteidl package; keep an npm that is already
+# there (e.g. one bundled with a newer nodejs).
+command -v npm >/dev/null 2>&1 || pkgs="$pkgs npm"
 if [ "${1:-}" = "--test" ]; then
 	pkgs="$pkgs valgrind python3 sqlite3"
 fi
