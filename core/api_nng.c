@@ -171,7 +171,6 @@ static nng_msg *api_handle(struct api_worker *w, nng_msg *req)
 	uint8_t *out = NULL;
 	size_t out_len = 0, len = nng_msg_len(req);
 	int64_t t0 = util_mono_ms();
-	char rid[24];
 	nng_msg *rep;
 
 	c.arena = w->arena;
@@ -187,15 +186,7 @@ static nng_msg *api_handle(struct api_worker *w, nng_msg *req)
 		           len);
 		goto reply;
 	}
-	if (env->request_id != NULL && env->request_id[0] != '\0') {
-		c.request_id = env->request_id;
-	} else {
-		/* flyteadmin's shape: "a-" plus 20 random characters. */
-		memcpy(rid, "a-", 2);
-		if (util_random_id(rid + 2, 20) != 0)
-			util_strlcpy(rid + 2, "00000000000000000000", 21);
-		c.request_id = arena_strdup(w->arena, rid);
-	}
+	call_set_request_id(&c, env->request_id);
 	if (env->version != API_ENVELOPE_VERSION) {
 		call_error(&c, RPC_FAILED_PRECONDITION,
 		           "envelope version %u is not supported; this keeld "
@@ -250,32 +241,11 @@ reply:
 	if (c.code == RPC_OK) {
 		resp.payload.data = out;
 		resp.payload.len = out_len;
-	} else if (c.detail != NULL) {
-		size_t dn = protobuf_c_message_get_packed_size(c.detail);
-		any.value.data = arena_alloc(w->arena, dn ? dn : 1);
-		any.type_url = arena_printf(w->arena,
-		                            "type.googleapis.com/%s",
-		                            c.detail->descriptor->name);
-		if (any.value.data != NULL && any.type_url != NULL) {
-			any.value.len =
-			    protobuf_c_message_pack(c.detail, any.value.data);
-			resp.details = anys;
-			resp.n_details = 1;
-		}
+	} else if (call_detail_any(&c, &any) == 0) {
+		resp.details = anys;
+		resp.n_details = 1;
 	}
-	if (c.code == RPC_OK)
-		LOG_DEBUG("api", "%s ok %lldms request_id=%s",
-		          c.method ? c.method->path : "?",
-		          (long long)(util_mono_ms() - t0), resp.request_id);
-	else
-		log_write(c.code == RPC_INTERNAL || c.code == RPC_UNKNOWN ||
-		                  c.code == RPC_DATA_LOSS
-		              ? KEEL_LOG_ERROR
-		              : KEEL_LOG_INFO,
-		          "api", "%s %s: %s (%lldms request_id=%s)",
-		          env && env->method ? env->method : "?",
-		          rpc_code_name(c.code), resp.message,
-		          (long long)(util_mono_ms() - t0), resp.request_id);
+	call_log(&c, env && env->method ? env->method : "?", t0);
 	len = keel__internal__v1__response__get_packed_size(&resp);
 	if (nng_msg_alloc(&rep, len) != 0)
 		return NULL;

@@ -17,6 +17,7 @@
 #include <keel/keel_blob.h>
 #include <keel/keel_db.h>
 
+#include "api_grpc.h"
 #include "api_nng.h"
 #include "conf.h"
 #include "daemon.h"
@@ -85,6 +86,20 @@ static const struct keel_config_key main_api_schema[] = {
 	{NULL, 0, 0, NULL, NULL, 0, 0},
 };
 
+static const struct keel_config_key main_grpc_schema[] = {
+	MAIN_KEY("listen", KEEL_CFG_STR, 0, "127.0.0.1:8089",
+	         "HOST:PORT for gRPC ([::]:8089 for every address), or off"),
+	MAIN_RANGE("max_message_size", KEEL_CFG_BYTES, "4MiB", 1024,
+	           1024LL * 1024 * 1024,
+	           "largest request or response message; larger requests get "
+	           "RESOURCE_EXHAUSTED"),
+	MAIN_KEY("tls_cert_file", KEEL_CFG_PATH, 0, NULL,
+	         "PEM certificate chain; with tls_key_file, gRPC speaks TLS"),
+	MAIN_KEY("tls_key_file", KEEL_CFG_PATH, 0, NULL,
+	         "PEM private key for tls_cert_file"),
+	{NULL, 0, 0, NULL, NULL, 0, 0},
+};
+
 static const struct {
 	const char *name;
 	const struct keel_config_key *schema;
@@ -93,6 +108,7 @@ static const struct {
 	{"keeld", main_keeld_schema, "the daemon"},
 	{"log", main_log_schema, "logging"},
 	{"api", main_api_schema, "the internal API (nng)"},
+	{"grpc", main_grpc_schema, "the gRPC API (Flyte clients)"},
 };
 
 /* Kinds with a plugin section, and the embedded default driver. */
@@ -115,6 +131,7 @@ struct main_opts {
 	const char *data_dir;
 	const char *plugin_dir;
 	const char *listen;
+	const char *grpc_listen;
 	const char *log_level;
 	const char *log_format;
 	const char *pid_file;
@@ -125,7 +142,7 @@ struct main_opts {
 
 struct main_state {
 	struct conf *conf;
-	struct keel_config *keeld, *log, *api;
+	struct keel_config *keeld, *log, *api, *grpc;
 	char data_dir[PATH_MAX];
 	char plugin_dir[PATH_MAX];
 	struct plugin *plugins[UTIL_ARRAY_LEN(main_kinds)];
@@ -156,6 +173,7 @@ static void main_usage(FILE *out)
 	        "  -D, --data-dir DIR      data directory ([keeld] data_dir)\n"
 	        "      --plugin-dir DIR    plugin directory ([keeld] plugin_dir)\n"
 	        "      --listen URL        internal API URL ([api] listen)\n"
+	        "      --grpc-listen ADDR  gRPC HOST:PORT, or off ([grpc] listen)\n"
 	        "      --log-level LEVEL   error, warn, info, debug ([log] level)\n"
 	        "      --log-format FMT    text or json ([log] format)\n"
 	        "      --pid-file FILE     write the process id ([keeld] pid_file)\n"
@@ -173,6 +191,7 @@ static int main_parse_args(int argc, char **argv, struct main_opts *o)
 	enum {
 		OPT_PLUGIN_DIR = 256,
 		OPT_LISTEN,
+		OPT_GRPC_LISTEN,
 		OPT_LOG_LEVEL,
 		OPT_LOG_FORMAT,
 		OPT_PID_FILE,
@@ -183,6 +202,7 @@ static int main_parse_args(int argc, char **argv, struct main_opts *o)
 		{"data-dir", required_argument, NULL, 'D'},
 		{"plugin-dir", required_argument, NULL, OPT_PLUGIN_DIR},
 		{"listen", required_argument, NULL, OPT_LISTEN},
+		{"grpc-listen", required_argument, NULL, OPT_GRPC_LISTEN},
 		{"log-level", required_argument, NULL, OPT_LOG_LEVEL},
 		{"log-format", required_argument, NULL, OPT_LOG_FORMAT},
 		{"pid-file", required_argument, NULL, OPT_PID_FILE},
@@ -206,6 +226,9 @@ static int main_parse_args(int argc, char **argv, struct main_opts *o)
 			break;
 		case OPT_LISTEN:
 			o->listen = optarg;
+			break;
+		case OPT_GRPC_LISTEN:
+			o->grpc_listen = optarg;
 			break;
 		case OPT_LOG_LEVEL:
 			o->log_level = optarg;
@@ -254,7 +277,7 @@ static int main_check_sections(const struct conf *c, char *err, size_t len)
 		if (!known) {
 			util_fmt(err, len,
 			         "%s:%d: unknown section [%s]; known sections: "
-			         "keeld, log, api, domains, db, blob",
+			         "keeld, log, api, grpc, domains, db, blob",
 			         c->origin, c->sections[i]->line, name);
 			return KEEL_EINVAL;
 		}
@@ -431,6 +454,14 @@ static int main_configure(struct main_state *st, const struct main_opts *o)
 		if (rc != 0)
 			return rc;
 	}
+	{
+		static const char *const k[] = {"listen"};
+		const char *vals[] = {o->grpc_listen};
+		rc = main_bind(st, "grpc", main_grpc_schema, k, vals, 1,
+		               &st->grpc);
+		if (rc != 0)
+			return rc;
+	}
 	return main_domains(st);
 }
 
@@ -545,6 +576,7 @@ static void main_cleanup(struct main_state *st)
 	conf_bound_free(st->keeld);
 	conf_bound_free(st->log);
 	conf_bound_free(st->api);
+	conf_bound_free(st->grpc);
 	conf_free(st->conf);
 	rpc_shutdown();
 }
@@ -608,10 +640,48 @@ static int main_bring_up(struct main_state *st)
 	return 0;
 }
 
+/* Start the gRPC door unless [grpc] listen = off.  Returns 0 or a
+ * DAEMON_EXIT_* code with st->err set. */
+static int main_start_grpc(struct main_state *st, unsigned workers,
+                           size_t req_mem, struct api_grpc **out)
+{
+	struct api_grpc_opts go = {0};
+	int64_t max_msg = 0;
+	int port = 0, rc;
+
+	*out = NULL;
+	conf_str(st->grpc, "listen", &go.listen);
+	if (strcmp(go.listen, "off") == 0 || go.listen[0] == '\0')
+		return 0;
+	conf_int(st->grpc, "max_message_size", &max_msg);
+	if (conf_str(st->grpc, "tls_cert_file", &go.tls_cert) != 0)
+		go.tls_cert = NULL;
+	if (conf_str(st->grpc, "tls_key_file", &go.tls_key) != 0)
+		go.tls_key = NULL;
+	if ((go.tls_cert == NULL) != (go.tls_key == NULL)) {
+		util_fmt(st->err, sizeof(st->err),
+		         "[grpc] set both tls_cert_file and tls_key_file, or "
+		         "neither");
+		return DAEMON_EXIT_CONFIG;
+	}
+	go.workers = workers;
+	go.max_message = (size_t)max_msg;
+	go.request_memory = req_mem;
+	rc = api_grpc_start(&go, &st->svc, out, &port, st->err,
+	                    sizeof(st->err));
+	if (rc != 0)
+		return rc == KEEL_EINVAL ? DAEMON_EXIT_CONFIG
+		                         : DAEMON_EXIT_CANTCREAT;
+	LOG_INFO("keeld", "gRPC serving on %s (port %d%s)", go.listen, port,
+	         go.tls_cert ? ", TLS" : "");
+	return 0;
+}
+
 static int main_serve(struct main_state *st, const struct main_opts *o)
 {
 	struct api_nng_opts ao = {0};
 	struct api_nng *api = NULL;
+	struct api_grpc *grpc = NULL;
 	char url[PATH_MAX + 16];
 	const char *listen = NULL, *pid_file = NULL;
 	int64_t max_msg = 0, req_mem = 0, page = 0, shutdown_ms = 0, check = 0;
@@ -669,9 +739,16 @@ static int main_serve(struct main_state *st, const struct main_opts *o)
 		rc = DAEMON_EXIT_CANTCREAT;
 		goto out_unlock;
 	}
+	rc = main_start_grpc(st, ao.workers, (size_t)req_mem, &grpc);
+	if (rc != 0) {
+		api_nng_drain(api, 0);
+		goto out_unlock;
+	}
 	if (conf_str(st->keeld, "pid_file", &pid_file) == 0) {
 		rc = daemon_pidfile_write(pid_file);
 		if (rc != 0) {
+			if (grpc != NULL)
+				api_grpc_drain(grpc, 0);
 			api_nng_drain(api, 0);
 			util_fmt(st->err, sizeof(st->err),
 			         "cannot write pid file %s: %s", pid_file,
@@ -701,7 +778,13 @@ static int main_serve(struct main_state *st, const struct main_opts *o)
 	daemon_notify("STOPPING=1\nSTATUS=draining");
 	LOG_INFO("keeld", "%s: draining requests (up to %lldms)",
 	         strsignal(sig), (long long)shutdown_ms);
-	rc = api_nng_drain(api, shutdown_ms);
+	{
+		/* gRPC first, then the internal API, within one budget. */
+		int64_t t0 = util_mono_ms(), left;
+		rc = grpc != NULL ? api_grpc_drain(grpc, shutdown_ms) : 0;
+		left = shutdown_ms - (util_mono_ms() - t0);
+		rc += api_nng_drain(api, left > 0 ? left : 0);
+	}
 	if (pid_file != NULL)
 		daemon_pidfile_remove(pid_file);
 	LOG_INFO("keeld", "stopped%s", rc ? " (requests were cut off)" : "");

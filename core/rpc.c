@@ -16,6 +16,7 @@
 #include "flyteidl/service/dataproxy.pb-c.h"
 #include "flyteidl/service/identity.pb-c.h"
 #include "flyteidl/service/signal.pb-c.h"
+#include "google/protobuf/any.pb-c.h"
 #include "log.h"
 #include "rpc.h"
 #include "svc.h"
@@ -227,4 +228,57 @@ int rpc_dispatch(struct call *c, const char *path, const uint8_t *req,
 	*out = buf;
 	*out_len = n;
 	return RPC_OK;
+}
+
+void call_set_request_id(struct call *c, const char *id)
+{
+	char rid[24];
+
+	if (id != NULL && id[0] != '\0') {
+		c->request_id = id;
+		return;
+	}
+	memcpy(rid, "a-", 2);
+	if (util_random_id(rid + 2, 20) != 0)
+		util_strlcpy(rid + 2, "00000000000000000000", 21);
+	c->request_id = arena_strdup(c->arena, rid);
+	if (c->request_id == NULL)
+		c->request_id = "";
+}
+
+void call_log(const struct call *c, const char *path, int64_t t0)
+{
+	int64_t ms = util_mono_ms() - t0;
+	const char *rid = c->request_id ? c->request_id : "";
+
+	if (c->code == RPC_OK) {
+		LOG_DEBUG("api", "%s %s ok %lldms request_id=%s", c->door, path,
+		          (long long)ms, rid);
+		return;
+	}
+	log_write(c->code == RPC_INTERNAL || c->code == RPC_UNKNOWN ||
+	                  c->code == RPC_DATA_LOSS
+	              ? KEEL_LOG_ERROR
+	              : KEEL_LOG_INFO,
+	          "api", "%s %s %s: %s (%lldms request_id=%s)", c->door, path,
+	          rpc_code_name(c->code), c->message ? c->message : "",
+	          (long long)ms, rid);
+}
+
+int call_detail_any(struct call *c, void *out)
+{
+	Google__Protobuf__Any *any = out;
+	size_t n;
+
+	if (c->detail == NULL)
+		return -1;
+	google__protobuf__any__init(any);
+	n = protobuf_c_message_get_packed_size(c->detail);
+	any->value.data = arena_alloc(c->arena, n ? n : 1);
+	any->type_url = arena_printf(c->arena, "type.googleapis.com/%s",
+	                             c->detail->descriptor->name);
+	if (any->value.data == NULL || any->type_url == NULL)
+		return -1;
+	any->value.len = protobuf_c_message_pack(c->detail, any->value.data);
+	return 0;
 }

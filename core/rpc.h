@@ -104,6 +104,19 @@ void *call_new(struct call *c, const ProtobufCMessageDescriptor *desc);
 int rpc_dispatch(struct call *c, const char *path, const uint8_t *req,
                  size_t len, uint8_t **out, size_t *out_len);
 
+/* Use id as the call's request id, or make one up ("a-" and 20 random
+ * characters, Flyte Admin's shape) when id is NULL or empty. */
+void call_set_request_id(struct call *c, const char *id);
+
+/* Log a finished call: errors at info (internal ones at error), successes
+ * at debug.  t0 is util_mono_ms() at the start. */
+void call_log(const struct call *c, const char *path, int64_t t0);
+
+/* c->detail packed as a google.protobuf.Any into *any (allocated from the
+ * call's arena); 0, or -1 when there is no detail or no memory. */
+struct ProtobufCMessage;
+int call_detail_any(struct call *c, void *any /* Google__Protobuf__Any */);
+
 /* "NOT_FOUND" etc. */
 const char *rpc_code_name(int code);
 /* KEEL_E* (negative) -> gRPC code. */

@@ -9,7 +9,8 @@ set -eu
 
 pkgs="build-essential autoconf automake libtool pkg-config ca-certificates
       protobuf-c-compiler libprotobuf-c-dev libprotobuf-dev protobuf-compiler
-      golang-github-gogo-googleapis-dev libnng-dev libinih-dev libsqlite3-dev"
+      golang-github-gogo-googleapis-dev libnng-dev libinih-dev libsqlite3-dev
+      libgrpc-dev"
 # npm fetches the pinned flyteidl package; keep an npm that is already
 # there (e.g. one bundled with a newer nodejs).
 command -v npm >/dev/null 2>&1 || pkgs="$pkgs npm"

@@ -92,7 +92,7 @@ like "$out" "configuration OK" "says so"
 # --- serving: JSON logs, the data-directory lock, SIGHUP, SIGTERM ----
 d="$tmp/s"
 mkdir -p "$d"
-"$keeld" --plugin-dir "$plugins" -c "$tmp/good.ini" -D "$d" \
+"$keeld" --plugin-dir "$plugins" -c "$tmp/good.ini" -D "$d" --grpc-listen 127.0.0.1:0 \
 	--pid-file "$d/keeld.pid" 2>"$tmp/log1" &
 pid=$!
 i=0
@@ -102,6 +102,8 @@ ok $? "keeld listens on ipc://$d/keeld.sock"
 is "$(cat "$d/keeld.pid" 2>/dev/null)" "$pid" "pid file written"
 head -n 1 "$tmp/log1" | grep -q '^{"ts":"[0-9T:.-]*Z","level":"info","src":"[a-z:]*","msg":'
 ok $? "[log] format = json writes JSON lines"
+grep -q '"msg":"gRPC serving on 127.0.0.1:0 (port [1-9][0-9]*)' "$tmp/log1"
+ok $? "gRPC on port 0 logs the port it bound"
 run -D "$d"
 is "$rc" 73 "a second keeld on the same data directory: exit 73"
 like "$err" "another keeld (pid $pid) is using the data directory" \
@@ -120,7 +122,8 @@ ok $? "logged the stop"
 
 # Log file, rotated and reopened on SIGHUP.
 printf '[log]\nfile = %s/keeld.log\n' "$tmp" >"$tmp/logfile.ini"
-"$keeld" --plugin-dir "$plugins" -c "$tmp/logfile.ini" -D "$d" 2>"$tmp/log2" &
+"$keeld" --plugin-dir "$plugins" -c "$tmp/logfile.ini" -D "$d" \
+	--grpc-listen off 2>"$tmp/log2" &
 pid=$!
 i=0
 while [ ! -S "$d/keeld.sock" ] && [ $i -lt 100 ]; do sleep 0.1; i=$((i + 1)); done
