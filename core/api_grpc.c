@@ -246,11 +246,12 @@ static void slot_handle(struct slot *s)
 	}
 	req = slot_read(s, &len);
 	if (s->req == NULL) {
-		/* grpc refused the message (too large) or the call ended
-		 * first (deadline, client gone); grpc told the client. */
-		call_error(&c, RPC_CANCELLED,
-		           "no request message: larger than max_message_size, "
-		           "or the deadline passed or the client left first");
+		/* A unary call without its message.  (When grpc refused an
+		 * oversized one or the call ended first, grpc already told
+		 * the client and this status goes nowhere.) */
+		call_error(&c, RPC_INVALID_ARGUMENT,
+		           "missing request message: a unary call carries "
+		           "exactly one");
 	} else if (req == NULL && len > 0) {
 		call_error(&c, RPC_RESOURCE_EXHAUSTED, "out of memory");
 	} else if (strcmp(path, GRPC_HEALTH_CHECK) == 0) {
@@ -423,8 +424,8 @@ int api_grpc_start(const struct api_grpc_opts *o, struct svc *svc,
                    struct api_grpc **out, int *port, char *err,
                    size_t errlen)
 {
-	grpc_arg args[2];
-	grpc_channel_args cargs = {2, args};
+	grpc_arg args[3];
+	grpc_channel_args cargs = {3, args};
 	grpc_server_credentials *creds = NULL;
 	struct api_grpc *g;
 	int rc;
@@ -452,6 +453,10 @@ int api_grpc_start(const struct api_grpc_opts *o, struct svc *svc,
 	args[1].type = GRPC_ARG_INTEGER;
 	args[1].key = (char *)GRPC_ARG_MAX_SEND_MESSAGE_LENGTH;
 	args[1].value.integer = (int)o->max_message;
+	/* grpc's 8 KiB default cuts off large bearer tokens. */
+	args[2].type = GRPC_ARG_INTEGER;
+	args[2].key = (char *)GRPC_ARG_MAX_METADATA_SIZE;
+	args[2].value.integer = (int)o->max_metadata;
 	g->server = grpc_server_create(&cargs, NULL);
 	g->cq = grpc_completion_queue_create_for_next(NULL);
 	grpc_server_register_completion_queue(g->server, g->cq, NULL);

@@ -27,6 +27,7 @@ struct api_grpc_opts {
 	const char *listen;    /* "127.0.0.1:8089", "[::]:8089", "0.0.0.0:0" */
 	unsigned workers;      /* threads polling the completion queue */
 	size_t max_message;    /* receive and send limit, bytes */
+	size_t max_metadata;   /* request header (metadata) limit, bytes */
 	size_t request_memory; /* per-request arena limit, bytes */
 	const char *tls_cert;  /* PEM file, or NULL for plaintext */
 	const char *tls_key;   /* PEM file, with tls_cert */

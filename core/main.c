@@ -93,6 +93,9 @@ static const struct keel_config_key main_grpc_schema[] = {
 	           1024LL * 1024 * 1024,
 	           "largest request or response message; larger requests get "
 	           "RESOURCE_EXHAUSTED"),
+	MAIN_RANGE("max_metadata_size", KEEL_CFG_BYTES, "64KiB", 8192,
+	           16 * 1024 * 1024,
+	           "largest request metadata (headers), e.g. bearer tokens"),
 	MAIN_KEY("tls_cert_file", KEEL_CFG_PATH, 0, NULL,
 	         "PEM certificate chain; with tls_key_file, gRPC speaks TLS"),
 	MAIN_KEY("tls_key_file", KEEL_CFG_PATH, 0, NULL,
@@ -646,7 +649,7 @@ static int main_start_grpc(struct main_state *st, unsigned workers,
                            size_t req_mem, struct api_grpc **out)
 {
 	struct api_grpc_opts go = {0};
-	int64_t max_msg = 0;
+	int64_t max_msg = 0, max_md = 0;
 	int port = 0, rc;
 
 	*out = NULL;
@@ -654,6 +657,8 @@ static int main_start_grpc(struct main_state *st, unsigned workers,
 	if (strcmp(go.listen, "off") == 0 || go.listen[0] == '\0')
 		return 0;
 	conf_int(st->grpc, "max_message_size", &max_msg);
+	conf_int(st->grpc, "max_metadata_size", &max_md);
+	go.max_metadata = (size_t)max_md;
 	if (conf_str(st->grpc, "tls_cert_file", &go.tls_cert) != 0)
 		go.tls_cert = NULL;
 	if (conf_str(st->grpc, "tls_key_file", &go.tls_key) != 0)

@@ -230,11 +230,28 @@ int rpc_dispatch(struct call *c, const char *path, const uint8_t *req,
 	return RPC_OK;
 }
 
+/* A caller's request id is kept only when it is safe to echo in a header
+ * and to write in a log: 1 to 128 of [A-Za-z0-9._:/-]. */
+static int call_request_id_ok(const char *id)
+{
+	size_t n = 0;
+
+	for (; id[n] != '\0'; n++) {
+		char ch = id[n];
+		if (n >= 128 ||
+		    !((ch >= 'a' && ch <= 'z') || (ch >= 'A' && ch <= 'Z') ||
+		      (ch >= '0' && ch <= '9') || ch == '.' || ch == '_' ||
+		      ch == ':' || ch == '/' || ch == '-'))
+			return 0;
+	}
+	return n > 0;
+}
+
 void call_set_request_id(struct call *c, const char *id)
 {
 	char rid[24];
 
-	if (id != NULL && id[0] != '\0') {
+	if (id != NULL && call_request_id_ok(id)) {
 		c->request_id = id;
 		return;
 	}

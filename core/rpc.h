@@ -104,8 +104,9 @@ void *call_new(struct call *c, const ProtobufCMessageDescriptor *desc);
 int rpc_dispatch(struct call *c, const char *path, const uint8_t *req,
                  size_t len, uint8_t **out, size_t *out_len);
 
-/* Use id as the call's request id, or make one up ("a-" and 20 random
- * characters, Flyte Admin's shape) when id is NULL or empty. */
+/* Use id as the call's request id when it is 1-128 of [A-Za-z0-9._:/-];
+ * otherwise make one up ("a-" and 20 random characters, Flyte Admin's
+ * shape). */
 void call_set_request_id(struct call *c, const char *id);
 
 /* Log a finished call: errors at info (internal ones at error), successes
