@@ -19,6 +19,7 @@
 #include "google/protobuf/any.pb-c.h"
 #include "log.h"
 #include "rpc.h"
+#include "status_name.h"
 #include "svc.h"
 #include "util.h"
 
@@ -35,31 +36,10 @@ static struct {
 	size_t n;
 } rpc_table;
 
-static const char *const rpc_code_names[] = {
-	"OK",
-	"CANCELLED",
-	"UNKNOWN",
-	"INVALID_ARGUMENT",
-	"DEADLINE_EXCEEDED",
-	"NOT_FOUND",
-	"ALREADY_EXISTS",
-	"PERMISSION_DENIED",
-	"RESOURCE_EXHAUSTED",
-	"FAILED_PRECONDITION",
-	"ABORTED",
-	"OUT_OF_RANGE",
-	"UNIMPLEMENTED",
-	"INTERNAL",
-	"UNAVAILABLE",
-	"DATA_LOSS",
-	"UNAUTHENTICATED",
-};
 
 const char *rpc_code_name(int code)
 {
-	if (code < 0 || (size_t)code >= UTIL_ARRAY_LEN(rpc_code_names))
-		return "UNKNOWN";
-	return rpc_code_names[code];
+	return status_code_name(code);
 }
 
 int rpc_code_from_keel(int keel_code)

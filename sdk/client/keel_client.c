@@ -34,6 +34,7 @@
 
 #include <keel/keel_client.h>
 #include "keel/internal/v1/envelope.pb-c.h"
+#include "status_name.h"
 
 #define KC_API __attribute__((visibility("default")))
 
@@ -635,27 +636,5 @@ KC_API void keel_client_reply_free(struct keel_client_reply *reply)
 
 KC_API const char *keel_client_code_name(int code)
 {
-	static const char *const names[] = {
-	    "OK",
-	    "CANCELLED",
-	    "UNKNOWN",
-	    "INVALID_ARGUMENT",
-	    "DEADLINE_EXCEEDED",
-	    "NOT_FOUND",
-	    "ALREADY_EXISTS",
-	    "PERMISSION_DENIED",
-	    "RESOURCE_EXHAUSTED",
-	    "FAILED_PRECONDITION",
-	    "ABORTED",
-	    "OUT_OF_RANGE",
-	    "UNIMPLEMENTED",
-	    "INTERNAL",
-	    "UNAVAILABLE",
-	    "DATA_LOSS",
-	    "UNAUTHENTICATED",
-	};
-
-	if (code < 0 || (size_t)code >= sizeof names / sizeof names[0])
-		return "UNKNOWN";
-	return names[code];
+	return status_code_name(code);
 }
