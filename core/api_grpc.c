@@ -510,13 +510,7 @@ int api_grpc_drain(struct api_grpc *g, int64_t timeout_ms)
 
 	__atomic_store_n(&g->draining, 1, __ATOMIC_RELAXED);
 	grpc_server_shutdown_and_notify(g->server, g->cq, &g->shutdown_tag);
-	clock_gettime(CLOCK_REALTIME, &until);
-	until.tv_sec += timeout_ms / 1000;
-	until.tv_nsec += (timeout_ms % 1000) * 1000000L;
-	if (until.tv_nsec >= 1000000000L) {
-		until.tv_sec++;
-		until.tv_nsec -= 1000000000L;
-	}
+	util_deadline_ts(timeout_ms, &until);
 	pthread_mutex_lock(&g->lock);
 	while (!g->shutdown_done && g->nworkers > 0 &&
 	       pthread_cond_timedwait(&g->shutdown_cv, &g->lock, &until) == 0)

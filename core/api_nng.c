@@ -113,13 +113,7 @@ static void *api_watchdog_main(void *arg)
 		struct timespec until;
 		int up, rv;
 
-		clock_gettime(CLOCK_REALTIME, &until);
-		until.tv_sec += api->check_ms / 1000;
-		until.tv_nsec += (api->check_ms % 1000) * 1000000L;
-		if (until.tv_nsec >= 1000000000L) {
-			until.tv_sec++;
-			until.tv_nsec -= 1000000000L;
-		}
+		util_deadline_ts(api->check_ms, &until);
 		pthread_cond_timedwait(&api->stop_cv, &api->lock, &until);
 		if (api->stopping)
 			break;

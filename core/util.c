@@ -84,6 +84,17 @@ int64_t util_mono_ms(void)
 	return util_clock_ms(CLOCK_MONOTONIC);
 }
 
+void util_deadline_ts(int64_t ms, struct timespec *out)
+{
+	clock_gettime(CLOCK_REALTIME, out);
+	out->tv_sec += ms / 1000;
+	out->tv_nsec += (ms % 1000) * 1000000L;
+	if (out->tv_nsec >= 1000000000L) {
+		out->tv_sec++;
+		out->tv_nsec -= 1000000000L;
+	}
+}
+
 void util_rfc3339_ms(int64_t unix_ms, char out[32])
 {
 	char buf[64];

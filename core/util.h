@@ -28,6 +28,11 @@ char *util_asprintf(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 int64_t util_now_ms(void);  /* CLOCK_REALTIME */
 int64_t util_mono_ms(void); /* CLOCK_MONOTONIC */
 
+/* The CLOCK_REALTIME instant ms milliseconds from now, for
+ * pthread_cond_timedwait(). */
+struct timespec;
+void util_deadline_ts(int64_t ms, struct timespec *out);
+
 /* RFC 3339 UTC with milliseconds: "2026-11-24T05:26:16.123Z" (24 bytes + NUL). */
 void util_rfc3339_ms(int64_t unix_ms, char out[32]);
 
