@@ -18,13 +18,16 @@
 #include <keel/keel_db.h>
 
 #include "api_grpc.h"
+#include "api_http.h"
 #include "api_nng.h"
+#include "audit.h"
 #include "conf.h"
 #include "daemon.h"
 #include "db.h"
 #include "log.h"
 #include "migrate.h"
 #include "plugin.h"
+#include "rest.h"
 #include "rpc.h"
 #include "svc.h"
 #include "util.h"
@@ -103,6 +106,40 @@ static const struct keel_config_key main_grpc_schema[] = {
 	{NULL, 0, 0, NULL, NULL, 0, 0},
 };
 
+static const struct keel_config_key main_http_schema[] = {
+	MAIN_KEY("listen", KEEL_CFG_STR, 0, "127.0.0.1:8088",
+	         "HOST:PORT for the REST API and /healthcheck ([::]:8088 for "
+	         "every address), or off"),
+	MAIN_RANGE("max_body_size", KEEL_CFG_BYTES, "4MiB", 1024,
+	           1024LL * 1024 * 1024,
+	           "largest request body; larger ones get 413 before being "
+	           "read"),
+	MAIN_RANGE("body_timeout", KEEL_CFG_DURATION, "30s", 100, 3600000,
+	           "time allowed to receive a request body (408 after)"),
+	MAIN_RANGE("queue_size", KEEL_CFG_INT, "1024", 1, 1000000,
+	           "requests waiting for a worker; beyond it new ones get 503"),
+	MAIN_KEY("allow_cors", KEEL_CFG_BOOL, 0, "false",
+	         "answer CORS requests from allowed_origins (browsers on "
+	         "another origin, e.g. a separately served console)"),
+	MAIN_KEY("allowed_origins", KEEL_CFG_STR, 0, "*",
+	         "origins allowed with allow_cors, separated by commas or "
+	         "spaces; * for any"),
+	MAIN_KEY("allowed_headers", KEEL_CFG_STR, 0,
+	         "Content-Type, flyte-authorization, authorization, "
+	         "x-request-id",
+	         "request headers a browser may send with allow_cors"),
+	MAIN_RANGE("cors_max_age", KEEL_CFG_DURATION, "10m", 0, 86400000,
+	           "how long a browser may cache a CORS preflight answer"),
+	{NULL, 0, 0, NULL, NULL, 0, 0},
+};
+
+static const struct keel_config_key main_audit_schema[] = {
+	MAIN_KEY("file", KEEL_CFG_PATH, 0, NULL,
+	         "JSON-lines file for one record per mutating call (reopened "
+	         "on SIGHUP); unset: records go to the log"),
+	{NULL, 0, 0, NULL, NULL, 0, 0},
+};
+
 static const struct {
 	const char *name;
 	const struct keel_config_key *schema;
@@ -112,6 +149,9 @@ static const struct {
 	{"log", main_log_schema, "logging"},
 	{"api", main_api_schema, "the internal API (nng)"},
 	{"grpc", main_grpc_schema, "the gRPC API (Flyte clients)"},
+	{"http", main_http_schema,
+	 "the REST API (grpc-gateway's URL map, console and curl)"},
+	{"audit", main_audit_schema, "the audit trail"},
 };
 
 /* Kinds with a plugin section, and the embedded default driver. */
@@ -135,6 +175,7 @@ struct main_opts {
 	const char *plugin_dir;
 	const char *listen;
 	const char *grpc_listen;
+	const char *http_listen;
 	const char *log_level;
 	const char *log_format;
 	const char *pid_file;
@@ -145,7 +186,7 @@ struct main_opts {
 
 struct main_state {
 	struct conf *conf;
-	struct keel_config *keeld, *log, *api, *grpc;
+	struct keel_config *keeld, *log, *api, *grpc, *http, *audit;
 	char data_dir[PATH_MAX];
 	char plugin_dir[PATH_MAX];
 	struct plugin *plugins[UTIL_ARRAY_LEN(main_kinds)];
@@ -177,6 +218,7 @@ static void main_usage(FILE *out)
 	        "      --plugin-dir DIR    plugin directory ([keeld] plugin_dir)\n"
 	        "      --listen URL        internal API URL ([api] listen)\n"
 	        "      --grpc-listen ADDR  gRPC HOST:PORT, or off ([grpc] listen)\n"
+	        "      --http-listen ADDR  REST HOST:PORT, or off ([http] listen)\n"
 	        "      --log-level LEVEL   error, warn, info, debug ([log] level)\n"
 	        "      --log-format FMT    text or json ([log] format)\n"
 	        "      --pid-file FILE     write the process id ([keeld] pid_file)\n"
@@ -195,6 +237,7 @@ static int main_parse_args(int argc, char **argv, struct main_opts *o)
 		OPT_PLUGIN_DIR = 256,
 		OPT_LISTEN,
 		OPT_GRPC_LISTEN,
+		OPT_HTTP_LISTEN,
 		OPT_LOG_LEVEL,
 		OPT_LOG_FORMAT,
 		OPT_PID_FILE,
@@ -206,6 +249,7 @@ static int main_parse_args(int argc, char **argv, struct main_opts *o)
 		{"plugin-dir", required_argument, NULL, OPT_PLUGIN_DIR},
 		{"listen", required_argument, NULL, OPT_LISTEN},
 		{"grpc-listen", required_argument, NULL, OPT_GRPC_LISTEN},
+		{"http-listen", required_argument, NULL, OPT_HTTP_LISTEN},
 		{"log-level", required_argument, NULL, OPT_LOG_LEVEL},
 		{"log-format", required_argument, NULL, OPT_LOG_FORMAT},
 		{"pid-file", required_argument, NULL, OPT_PID_FILE},
@@ -232,6 +276,9 @@ static int main_parse_args(int argc, char **argv, struct main_opts *o)
 			break;
 		case OPT_GRPC_LISTEN:
 			o->grpc_listen = optarg;
+			break;
+		case OPT_HTTP_LISTEN:
+			o->http_listen = optarg;
 			break;
 		case OPT_LOG_LEVEL:
 			o->log_level = optarg;
@@ -465,6 +512,18 @@ static int main_configure(struct main_state *st, const struct main_opts *o)
 		if (rc != 0)
 			return rc;
 	}
+	{
+		static const char *const k[] = {"listen"};
+		const char *vals[] = {o->http_listen};
+		rc = main_bind(st, "http", main_http_schema, k, vals, 1,
+		               &st->http);
+		if (rc != 0)
+			return rc;
+	}
+	rc = main_bind(st, "audit", main_audit_schema, NULL, NULL, 0,
+	               &st->audit);
+	if (rc != 0)
+		return rc;
 	return main_domains(st);
 }
 
@@ -682,13 +741,54 @@ static int main_start_grpc(struct main_state *st, unsigned workers,
 	return 0;
 }
 
+/* Start the REST door unless [http] listen = off. */
+static int main_start_http(struct main_state *st, unsigned workers,
+                           size_t req_mem, struct api_http **out)
+{
+	struct api_http_opts ho = {0};
+	int64_t v = 0;
+	int port = 0, rc;
+
+	*out = NULL;
+	conf_str(st->http, "listen", &ho.listen);
+	if (strcmp(ho.listen, "off") == 0 || ho.listen[0] == '\0')
+		return 0;
+	rc = rest_init(st->err, sizeof(st->err));
+	if (rc != 0)
+		return DAEMON_EXIT_SOFTWARE;
+	conf_int(st->http, "max_body_size", &v);
+	ho.max_body = (size_t)v;
+	conf_int(st->http, "body_timeout", &ho.body_timeout_ms);
+	conf_int(st->http, "queue_size", &v);
+	ho.queue = (unsigned)v;
+	conf_bool(st->http, "allow_cors", &ho.cors);
+	conf_str(st->http, "allowed_origins", &ho.cors_origins);
+	conf_str(st->http, "allowed_headers", &ho.cors_headers);
+	conf_int(st->http, "cors_max_age", &v);
+	ho.cors_max_age_s = v / 1000;
+	ho.workers = workers;
+	ho.request_memory = req_mem;
+	rc = api_http_start(&ho, &st->svc, out, &port, st->err,
+	                    sizeof(st->err));
+	if (rc != 0) {
+		rest_shutdown();
+		return rc == KEEL_EINVAL ? DAEMON_EXIT_CONFIG
+		                         : DAEMON_EXIT_CANTCREAT;
+	}
+	LOG_INFO("keeld", "REST serving on %s (port %d, %zu routes%s)",
+	         ho.listen, port, rest_route_count(),
+	         ho.cors ? ", CORS on" : "");
+	return 0;
+}
+
 static int main_serve(struct main_state *st, const struct main_opts *o)
 {
 	struct api_nng_opts ao = {0};
 	struct api_nng *api = NULL;
 	struct api_grpc *grpc = NULL;
+	struct api_http *http = NULL;
 	char url[PATH_MAX + 16];
-	const char *listen = NULL, *pid_file = NULL;
+	const char *listen = NULL, *pid_file = NULL, *audit_file = NULL;
 	int64_t max_msg = 0, req_mem = 0, page = 0, shutdown_ms = 0, check = 0;
 	int rc, sig, lock_fd = -1;
 
@@ -712,6 +812,16 @@ static int main_serve(struct main_state *st, const struct main_opts *o)
 		util_fmt(st->err, sizeof(st->err), "out of memory");
 		rc = DAEMON_EXIT_SOFTWARE;
 		goto out_unlock;
+	}
+	if (conf_str(st->audit, "file", &audit_file) == 0) {
+		rc = audit_setup(audit_file);
+		if (rc != 0) {
+			util_fmt(st->err, sizeof(st->err),
+			         "[audit] file %s: %s", audit_file,
+			         strerror(-rc));
+			rc = DAEMON_EXIT_CANTCREAT;
+			goto out_unlock;
+		}
 	}
 	st->svc.db = st->db;
 	conf_int(st->api, "max_page_size", &page);
@@ -749,9 +859,17 @@ static int main_serve(struct main_state *st, const struct main_opts *o)
 		api_nng_drain(api, 0);
 		goto out_unlock;
 	}
+	rc = main_start_http(st, ao.workers, (size_t)req_mem, &http);
+	if (rc != 0) {
+		if (grpc != NULL)
+			api_grpc_drain(grpc, 0);
+		api_nng_drain(api, 0);
+		goto out_unlock;
+	}
 	if (conf_str(st->keeld, "pid_file", &pid_file) == 0) {
 		rc = daemon_pidfile_write(pid_file);
 		if (rc != 0) {
+			api_http_drain(http, 0);
 			if (grpc != NULL)
 				api_grpc_drain(grpc, 0);
 			api_nng_drain(api, 0);
@@ -779,17 +897,26 @@ static int main_serve(struct main_state *st, const struct main_opts *o)
 			          strerror(-rc));
 		else
 			LOG_INFO("keeld", "SIGHUP: log reopened");
+		rc = audit_reopen();
+		if (rc != 0)
+			LOG_ERROR("keeld", "cannot reopen the audit file: %s",
+			          strerror(-rc));
 	}
 	daemon_notify("STOPPING=1\nSTATUS=draining");
 	LOG_INFO("keeld", "%s: draining requests (up to %lldms)",
 	         strsignal(sig), (long long)shutdown_ms);
 	{
-		/* gRPC first, then the internal API, within one budget. */
+		/* REST, gRPC, then the internal API, within one budget. */
 		int64_t t0 = util_mono_ms(), left;
-		rc = grpc != NULL ? api_grpc_drain(grpc, shutdown_ms) : 0;
+		rc = api_http_drain(http, shutdown_ms);
+		left = shutdown_ms - (util_mono_ms() - t0);
+		rc += grpc != NULL ? api_grpc_drain(grpc, left > 0 ? left : 0)
+		                   : 0;
 		left = shutdown_ms - (util_mono_ms() - t0);
 		rc += api_nng_drain(api, left > 0 ? left : 0);
 	}
+	rest_shutdown();
+	audit_shutdown();
 	if (pid_file != NULL)
 		daemon_pidfile_remove(pid_file);
 	LOG_INFO("keeld", "stopped%s", rc ? " (requests were cut off)" : "");

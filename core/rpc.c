@@ -11,6 +11,7 @@
 #include <keel/keel_plugin.h>
 
 #include "arena.h"
+#include "audit.h"
 #include "flyteidl/service/admin.pb-c.h"
 #include "flyteidl/service/auth.pb-c.h"
 #include "flyteidl/service/dataproxy.pb-c.h"
@@ -150,13 +151,80 @@ void *call_new(struct call *c, const ProtobufCMessageDescriptor *desc)
 	return m;
 }
 
+static struct {
+	rpc_auth_fn fn;
+	void *arg;
+} rpc_auth;
+
+void rpc_set_auth_hook(rpc_auth_fn fn, void *arg)
+{
+	rpc_auth.fn = fn;
+	rpc_auth.arg = arg;
+}
+
+const char *call_meta(const struct call *c, const char *key)
+{
+	for (size_t i = 0; i < c->nmeta; i++)
+		if (strcmp(c->meta_keys[i], key) == 0)
+			return c->meta_vals[i];
+	return NULL;
+}
+
+/* Checks every door shares before a handler runs. */
+static int rpc_admit(struct call *c)
+{
+	const char *path = c->method->path;
+
+	if (c->method->handler == NULL)
+		return call_error(c, RPC_UNIMPLEMENTED,
+		                  "method %s is not implemented by this keeld",
+		                  path);
+	if (c->deadline_ms != 0 && util_now_ms() >= c->deadline_ms)
+		return call_error(c, RPC_DEADLINE_EXCEEDED,
+		                  "deadline passed before %s started", path);
+	c->principal = "anonymous";
+	if (rpc_auth.fn != NULL && rpc_auth.fn(c, rpc_auth.arg) != 0 &&
+	    c->code == RPC_OK)
+		call_error(c, RPC_UNAUTHENTICATED, "authentication failed");
+	return -c->code;
+}
+
+int rpc_invoke(struct call *c, const ProtobufCMessage *req,
+               ProtobufCMessage **resp)
+{
+	int64_t t0 = util_mono_ms();
+	int rc;
+
+	*resp = NULL;
+	if (c->method->handler == NULL) {
+		/* Nothing was attempted: not worth an audit record. */
+		rpc_admit(c);
+		return c->code;
+	}
+	if (rpc_admit(c) != 0)
+		goto out;
+	rc = c->method->handler(c, req, resp);
+	if (rc != 0 || c->code != RPC_OK) {
+		if (c->code == RPC_OK)
+			call_error(c, RPC_INTERNAL, "handler failed");
+		*resp = NULL;
+	} else if (*resp == NULL) {
+		call_error(c, RPC_INTERNAL, "%s produced no response",
+		           c->method->path);
+	}
+out:
+	/* Refused calls are audited too: a denied write is worth a record. */
+	if (strcmp(c->method->action, RPC_ACTION_WRITE) == 0)
+		audit_call(c, util_mono_ms() - t0);
+	return c->code;
+}
+
 int rpc_dispatch(struct call *c, const char *path, const uint8_t *req,
                  size_t len, uint8_t **out, size_t *out_len)
 {
 	ProtobufCMessage *in, *resp = NULL;
 	uint8_t *buf;
 	size_t n;
-	int rc;
 
 	c->code = RPC_OK;
 	c->message = "";
@@ -168,13 +236,8 @@ int rpc_dispatch(struct call *c, const char *path, const uint8_t *req,
 		return c->code;
 	}
 	if (c->method->handler == NULL) {
-		call_error(c, RPC_UNIMPLEMENTED,
-		           "method %s is not implemented by this keeld", path);
-		return c->code;
-	}
-	if (c->deadline_ms != 0 && util_now_ms() >= c->deadline_ms) {
-		call_error(c, RPC_DEADLINE_EXCEEDED,
-		           "deadline passed before %s started", path);
+		/* Answer before decoding: the message names the method. */
+		rpc_admit(c);
 		return c->code;
 	}
 	in = protobuf_c_message_unpack(c->method->input,
@@ -185,16 +248,8 @@ int rpc_dispatch(struct call *c, const char *path, const uint8_t *req,
 		           c->method->input->name);
 		return c->code;
 	}
-	rc = c->method->handler(c, in, &resp);
-	if (rc != 0 || c->code != RPC_OK) {
-		if (c->code == RPC_OK)
-			call_error(c, RPC_INTERNAL, "handler failed");
+	if (rpc_invoke(c, in, &resp) != RPC_OK)
 		return c->code;
-	}
-	if (resp == NULL) {
-		call_error(c, RPC_INTERNAL, "%s produced no response", path);
-		return c->code;
-	}
 	n = protobuf_c_message_get_packed_size(resp);
 	buf = arena_alloc(c->arena, n ? n : 1);
 	if (buf == NULL) {

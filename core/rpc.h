@@ -65,6 +65,8 @@ struct call {
 	struct svc *svc;     /* services: db, config */
 	const struct method *method;
 	const char *request_id;
+	const char *principal; /* who is calling: set by the auth hook before
+	                          the handler runs; "anonymous" without one */
 	const char *door;      /* "nng", "grpc", "http": for logs */
 	int64_t deadline_ms;   /* absolute, Unix ms; 0 for none */
 	size_t nmeta;          /* request metadata, borrowed */
@@ -103,6 +105,29 @@ void *call_new(struct call *c, const ProtobufCMessageDescriptor *desc);
  */
 int rpc_dispatch(struct call *c, const char *path, const uint8_t *req,
                  size_t len, uint8_t **out, size_t *out_len);
+
+/*
+ * Decode-free variant for doors that build the request message themselves
+ * (REST): run the auth hook, the handler and the audit record for
+ * c->method with an already decoded request.  *resp is the handler's
+ * response (in the arena) on success.  Returns c->code.
+ */
+int rpc_invoke(struct call *c, const ProtobufCMessage *req,
+               ProtobufCMessage **resp);
+
+/*
+ * Authentication hook, run for every call of every door before its
+ * handler: it sets c->principal (arena or static storage) from the call's
+ * metadata and returns 0, or fails the call with call_error(...,
+ * RPC_UNAUTHENTICATED or RPC_PERMISSION_DENIED, ...) and returns its
+ * result.  Without a hook every caller is "anonymous".  Set it once before
+ * any door starts; fn may be NULL to remove it.
+ */
+typedef int (*rpc_auth_fn)(struct call *c, void *arg);
+void rpc_set_auth_hook(rpc_auth_fn fn, void *arg);
+
+/* Metadata value for key (lower case), or NULL. */
+const char *call_meta(const struct call *c, const char *key);
 
 /* Use id as the call's request id when it is 1-128 of [A-Za-z0-9._:/-];
  * otherwise make one up ("a-" and 20 random characters, Flyte Admin's

@@ -61,4 +61,6 @@ keelctl get project
 echo
 echo "keeld is running on $endpoint (log: $data/keeld.log)."
 echo "Try:   build/keelctl --endpoint $endpoint get project flytesnacks -o yaml"
+echo "       curl -s http://127.0.0.1:8088/api/v1/projects/flytesnacks   (REST)"
+echo "       gRPC clients: 127.0.0.1:8089"
 echo "Stop:  kill \$(cat $data/keeld.pid)"

@@ -50,7 +50,7 @@ kc() {
 # start_keeld LOG: start keeld in the background, wait until it answers.
 start_keeld() {
 	"$keeld" --data-dir "$tmp/data" --plugin-dir "$builddir/.libs" \
-		--grpc-listen 127.0.0.1:0 \
+		--grpc-listen 127.0.0.1:0 --http-listen 127.0.0.1:0 \
 		2> "$1" &
 	pid=$!
 	i=0

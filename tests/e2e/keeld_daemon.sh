@@ -92,11 +92,13 @@ like "$out" "configuration OK" "says so"
 # --- serving: JSON logs, the data-directory lock, SIGHUP, SIGTERM ----
 d="$tmp/s"
 mkdir -p "$d"
-"$keeld" --plugin-dir "$plugins" -c "$tmp/good.ini" -D "$d" --grpc-listen 127.0.0.1:0 \
+"$keeld" --plugin-dir "$plugins" -c "$tmp/good.ini" -D "$d" --grpc-listen 127.0.0.1:0 --http-listen 127.0.0.1:0 \
 	--pid-file "$d/keeld.pid" 2>"$tmp/log1" &
 pid=$!
 i=0
-while [ ! -S "$d/keeld.sock" ] && [ $i -lt 100 ]; do sleep 0.1; i=$((i + 1)); done
+# The pid file is written once every door is up, after the socket.
+while { [ ! -S "$d/keeld.sock" ] || [ ! -s "$d/keeld.pid" ]; } &&
+	[ $i -lt 100 ]; do sleep 0.1; i=$((i + 1)); done
 [ -S "$d/keeld.sock" ]
 ok $? "keeld listens on ipc://$d/keeld.sock"
 is "$(cat "$d/keeld.pid" 2>/dev/null)" "$pid" "pid file written"
@@ -123,7 +125,7 @@ ok $? "logged the stop"
 # Log file, rotated and reopened on SIGHUP.
 printf '[log]\nfile = %s/keeld.log\n' "$tmp" >"$tmp/logfile.ini"
 "$keeld" --plugin-dir "$plugins" -c "$tmp/logfile.ini" -D "$d" \
-	--grpc-listen off 2>"$tmp/log2" &
+	--grpc-listen off --http-listen off 2>"$tmp/log2" &
 pid=$!
 i=0
 while [ ! -S "$d/keeld.sock" ] && [ $i -lt 100 ]; do sleep 0.1; i=$((i + 1)); done

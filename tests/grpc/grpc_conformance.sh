@@ -1,15 +1,20 @@
 #!/bin/sh
 # grpc_conformance.sh -- keeld's gRPC door driven by a stock client: the
-# official flyteidl IDL through Node's @grpc/grpc-js (conformance.mjs).
+# official flyteidl IDL through Node's @grpc/grpc-js (conformance.mjs);
+# then its REST door driven by a client built from the same IDL with
+# protobufjs and node:http (rest_conformance.mjs).
 #
 # Installs the pinned client (package-lock.json, npm ci through npm's
 # configured registry) into $KEEL_BUILDDIR/tests/grpc/node -- the source
 # tree may be read-only -- and reuses it while the lockfile is unchanged.
-# Starts keeld on a scratch data directory with --grpc-listen on a free
-# 127.0.0.1 port, runs conformance.mjs against it, stops keeld with SIGTERM
-# and checks its exit status and log.  One TAP stream: this script's
-# checks, then conformance.mjs's (numbered on from here, no plan of their
-# own), then the shutdown checks and the plan.
+# Starts keeld on a scratch data directory with --grpc-listen and
+# --http-listen on two free 127.0.0.1 ports and a small configuration
+# (CORS for one origin, a 64 KiB body limit, a 1 s body timeout), runs
+# conformance.mjs against the gRPC port, then rest_conformance.mjs against
+# the REST port (its projects are all named rest-*, so the two do not
+# collide), stops keeld with SIGTERM and checks its exit status and log.
+# One TAP stream: this script's checks, then each suite's (numbered on from
+# here, no plan of their own), then the shutdown checks and the plan.
 # No node: skipped.  npm ci failing: an ERROR (Bail out!) with npm's output.
 . "$KEEL_SRCDIR/tests/common/tap.sh"
 
@@ -59,12 +64,14 @@ else
 	fi
 	cp -f "$src/package-lock.json" "$work/.installed-lock"
 fi
-cp -f "$src/conformance.mjs" "$src/health.proto" "$work/" ||
-	bail "cannot copy conformance.mjs to $work"
+cp -f "$src/conformance.mjs" "$src/rest_conformance.mjs" "$src/health.proto" \
+	"$work/" || bail "cannot copy the suites to $work"
+# protobufjs comes with @grpc/proto-loader (hoisted; the lockfile pins it).
 versions=$(cd "$work" && node -e '
 	const v = (p) => require(p + "/package.json").version;
-	console.log(v("@grpc/grpc-js"), v("@grpc/proto-loader"))' 2>&1)
-is "$versions" "1.14.7 0.8.1" "npm ci installed @grpc/grpc-js 1.14.7, @grpc/proto-loader 0.8.1"
+	console.log(v("@grpc/grpc-js"), v("@grpc/proto-loader"), v("protobufjs"))' 2>&1)
+is "$versions" "1.14.7 0.8.1 7.6.6" \
+	"npm ci installed @grpc/grpc-js 1.14.7, @grpc/proto-loader 0.8.1, protobufjs 7.6.6"
 
 # --- the IDL the build used -------------------------------------------
 # make_var NAME: a value configure substituted into the build's Makefile.
@@ -82,30 +89,46 @@ pbinclude=$(make_var PROTOBUF_INCLUDE)
 [ -f "$protos/flyteidl/service/admin.proto" ]
 ok $? "flyteidl protos found in $protos"
 
-# --- keeld on a free port ---------------------------------------------
-port=$(node -e '
+# --- keeld on two free ports -------------------------------------------
+# free_port: a 127.0.0.1 port nothing listens on right now.
+free_port() {
+	node -e '
 	const s = require("net").createServer();
-	s.listen(0, "127.0.0.1", () => { console.log(s.address().port); s.close(); });')
+	s.listen(0, "127.0.0.1", () => { console.log(s.address().port); s.close(); });'
+}
+port=$(free_port)
+port2=$(free_port)
+while [ "$port2" = "$port" ]; do port2=$(free_port); done
+cors_origin=http://console.example
+max_body=65536
+printf '%s\n' '[http]' 'allow_cors = true' "allowed_origins = $cors_origin" \
+	'max_body_size = 64KiB' 'body_timeout = 1s' >"$tmp/keel.ini" ||
+	bail "cannot write $tmp/keel.ini"
 mkdir -p "$tmp/data"
-"$keeld" --data-dir "$tmp/data" --plugin-dir "$KEEL_BUILDDIR/.libs" \
-	--grpc-listen "127.0.0.1:$port" >"$tmp/keeld.log" 2>&1 &
+"$keeld" -c "$tmp/keel.ini" --data-dir "$tmp/data" \
+	--plugin-dir "$KEEL_BUILDDIR/.libs" \
+	--grpc-listen "127.0.0.1:$port" --http-listen "127.0.0.1:$port2" \
+	>"$tmp/keeld.log" 2>&1 &
 pid=$!
-# Poll the port for up to 10 s; give up early if keeld exits.
+# Poll both ports for up to 10 s; give up early if keeld exits.
 node -e '
 	const net = require("net");
-	const [port, pid] = process.argv.slice(1).map(Number);
+	const [pid, ...ports] = process.argv.slice(1).map(Number);
 	const end = Date.now() + 10000;
-	(function attempt() {
-		try { process.kill(pid, 0); } catch { process.exit(2); }
+	const probe = (port) => new Promise((resolve) => {
 		const s = net.connect(port, "127.0.0.1");
-		s.on("connect", () => { s.destroy(); process.exit(0); });
-		s.on("error", () => {
-			if (Date.now() > end) process.exit(1);
-			setTimeout(attempt, 100);
-		});
-	})();' "$port" "$pid"
+		s.on("connect", () => { s.destroy(); resolve(true); });
+		s.on("error", () => resolve(false));
+	});
+	(async function attempt() {
+		try { process.kill(pid, 0); } catch { process.exit(2); }
+		const up = await Promise.all(ports.map(probe));
+		if (up.every(Boolean)) process.exit(0);
+		if (Date.now() > end) process.exit(1);
+		setTimeout(attempt, 100);
+	})();' "$pid" "$port" "$port2"
 up=$?
-ok $up "keeld --grpc-listen 127.0.0.1:$port accepts connections"
+ok $up "keeld --grpc-listen 127.0.0.1:$port --http-listen 127.0.0.1:$port2 accepts connections"
 if [ $up -ne 0 ]; then
 	[ $up -eq 2 ] && diag "keeld exited early; its log:" ||
 		diag "keeld did not listen within 10 s; its log:"
@@ -114,22 +137,31 @@ if [ $up -ne 0 ]; then
 	exit 1
 fi
 
-# --- the conformance run ------------------------------------------------
-node "$work/conformance.mjs" --first $((tap_n + 1)) --no-plan \
-	-I "$protos" -I "$KEEL_SRCDIR/proto/stub" -I "$googleapis" -I "$pbinclude" \
-	"127.0.0.1:$port" >"$tmp/node.out" 2>"$tmp/node.err"
-rc=$?
-cat "$tmp/node.out"
-sed 's/^/# conformance.mjs stderr: /' "$tmp/node.err"
-ran=$(grep -c '^\(not \)\{0,1\}ok [0-9]' "$tmp/node.out")
-bad=$(grep -c '^not ok [0-9]' "$tmp/node.out")
-tap_n=$((tap_n + ran))
-tap_failed=$((tap_failed + bad))
-finished=1
-grep -q '^# conformance.mjs: [0-9]* checks' "$tmp/node.out" &&
-	{ { [ $rc -eq 0 ] && [ "$bad" -eq 0 ]; } ||
-		{ [ $rc -eq 1 ] && [ "$bad" -gt 0 ]; }; } && finished=0
-ok $finished "conformance.mjs ran to the end (exit $rc, $ran checks, $bad failed)"
+# --- the conformance runs ----------------------------------------------
+# run_suite NAME ARGS...: node NAME ARGS, its TAP numbered on from here.
+run_suite() {
+	name=$1
+	shift
+	node "$work/$name" --first $((tap_n + 1)) --no-plan \
+		-I "$protos" -I "$KEEL_SRCDIR/proto/stub" -I "$googleapis" \
+		-I "$pbinclude" "$@" >"$tmp/node.out" 2>"$tmp/node.err"
+	rc=$?
+	cat "$tmp/node.out"
+	sed "s/^/# $name stderr: /" "$tmp/node.err"
+	ran=$(grep -c '^\(not \)\{0,1\}ok [0-9]' "$tmp/node.out")
+	bad=$(grep -c '^not ok [0-9]' "$tmp/node.out")
+	tap_n=$((tap_n + ran))
+	tap_failed=$((tap_failed + bad))
+	finished=1
+	grep -q "^# $name: [0-9]* checks" "$tmp/node.out" &&
+		{ { [ $rc -eq 0 ] && [ "$bad" -eq 0 ]; } ||
+			{ [ $rc -eq 1 ] && [ "$bad" -gt 0 ]; }; } && finished=0
+	ok $finished "$name ran to the end (exit $rc, $ran checks, $bad failed)"
+}
+run_suite conformance.mjs "127.0.0.1:$port"
+run_suite rest_conformance.mjs --bindings "$KEEL_BUILDDIR/gen/rest_bindings.c" \
+	--max-body "$max_body" --body-timeout 1000 --cors-origin "$cors_origin" \
+	"127.0.0.1:$port2"
 
 # --- shutdown ----------------------------------------------------------
 # alive PID: not exited (a zombie counts as exited).
@@ -157,8 +189,11 @@ fi
 wait "$pid"
 is "$?" 0 "keeld exits 0 after SIGTERM"
 pid=
-problems=$(grep -E 'ERROR|runtime error|LeakSanitizer' "$tmp/keeld.log")
-is "$problems" "" "keeld's log has no ERROR, runtime error or LeakSanitizer lines"
+# Text log lines are "TIME LEVEL [module] message"; the REST suite's bad
+# requests are all logged at info, so any error-level line is a failure.
+problems=$(grep -E '^[^ ]+ (error|ERROR) |ERROR|runtime error|LeakSanitizer' \
+	"$tmp/keeld.log")
+is "$problems" "" "keeld's log has no error-level, ERROR, runtime error or LeakSanitizer lines"
 if [ "$tap_failed" -gt 0 ]; then
 	diag "keeld's log (last 60 lines):"
 	tail -n 60 "$tmp/keeld.log" | sed 's/^/#   /'

@@ -9,6 +9,7 @@
 #include <errno.h>
 #include <inttypes.h>
 #include <math.h>
+#include <pthread.h>
 #include <stdarg.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -16,6 +17,7 @@
 #include <string.h>
 
 #include "pbjson.h"
+#include "pbjson_priv.h"
 
 #define PBJ_MAX_DEPTH 400
 
@@ -641,7 +643,7 @@ static int pbj_is_wkt(const ProtobufCMessageDescriptor *d, const char *name)
 	       strcmp(d->name + 16, name) == 0;
 }
 
-static int pbj_is_map(const ProtobufCFieldDescriptor *f)
+int pbjson__is_map(const ProtobufCFieldDescriptor *f)
 {
 	const ProtobufCMessageDescriptor *d = f->descriptor;
 	size_t n;
@@ -927,7 +929,7 @@ static int pbj_field(struct pbjson_writer *w, const ProtobufCMessage *m,
 	arr = *(const char *const *)p;
 	if (n && !arr)
 		return pbj_fail(w, EINVAL);
-	if (pbj_is_map(f))
+	if (pbjson__is_map(f))
 		return pbj_map(w, f, (ProtobufCMessage *const *)arr, n);
 	sz = pbj_elem_size(f->type);
 	if (pbj_begin(w, '[') < 0)
@@ -1002,9 +1004,10 @@ static void pbj_field_key(struct pbjson_writer *w,
 	free(big);
 }
 
-/* The fields of an ordinary message, as an object. */
-static int pbj_fields(struct pbjson_writer *w, const ProtobufCMessage *m,
-                      const ProtobufCMessageDescriptor *d)
+/* The fields of an ordinary message as members of the open object (an
+ * object of their own, or an Any's). */
+static int pbj_members(struct pbjson_writer *w, const ProtobufCMessage *m,
+                       const ProtobufCMessageDescriptor *d)
 {
 	const ProtobufCFieldDescriptor **order = NULL;
 	unsigned i;
@@ -1019,8 +1022,6 @@ static int pbj_fields(struct pbjson_writer *w, const ProtobufCMessage *m,
 		qsort(order, d->n_fields, sizeof *order,
 		      w->o.proto_names ? pbj_cmp_proto : pbj_cmp_camel);
 	}
-	if (pbj_begin(w, '{') < 0)
-		goto out;
 	for (i = 0; i < d->n_fields; i++) {
 		const ProtobufCFieldDescriptor *f =
 		    order ? order[i] : &d->fields[i];
@@ -1032,10 +1033,19 @@ static int pbj_fields(struct pbjson_writer *w, const ProtobufCMessage *m,
 		if (pbj_field(w, m, f) < 0)
 			goto out;
 	}
-	rc = pbj_end(w);
+	rc = w->err ? -1 : 0;
 out:
 	free(order);
 	return rc;
+}
+
+/* The fields of an ordinary message, as an object. */
+static int pbj_fields(struct pbjson_writer *w, const ProtobufCMessage *m,
+                      const ProtobufCMessageDescriptor *d)
+{
+	if (pbj_begin(w, '{') < 0 || pbj_members(w, m, d) < 0)
+		return -1;
+	return pbj_end(w);
 }
 
 static const ProtobufCFieldDescriptor *
@@ -1093,8 +1103,7 @@ static int pbj_timestamp(struct pbjson_writer *w, const ProtobufCMessage *m)
 	unsigned mo, d;
 	char frac[16], buf[64];
 
-	if (s < INT64_C(-62135596800) || s > INT64_C(253402300799) || ns < 0 ||
-	    ns > 999999999)
+	if (s < PBJSON_TS_MIN || s > PBJSON_TS_MAX || ns < 0 || ns > 999999999)
 		return pbj_fail(w, EINVAL);
 	days = s / 86400;
 	secs = s % 86400;
@@ -1117,9 +1126,8 @@ static int pbj_duration(struct pbjson_writer *w, const ProtobufCMessage *m)
 	int32_t ns = pbj_get_i32(m, 2);
 	char frac[16], buf[64];
 
-	if (s < INT64_C(-315576000000) || s > INT64_C(315576000000) ||
-	    ns < -999999999 || ns > 999999999 || (s > 0 && ns < 0) ||
-	    (s < 0 && ns > 0))
+	if (s < -PBJSON_DUR_MAX || s > PBJSON_DUR_MAX || ns < -999999999 ||
+	    ns > 999999999 || (s > 0 && ns < 0) || (s < 0 && ns > 0))
 		return pbj_fail(w, EINVAL);
 	pbj_frac(frac, sizeof frac, ns < 0 ? -ns : ns);
 	snprintf(buf, sizeof buf, "%s%" PRId64 "%ss",
@@ -1171,12 +1179,21 @@ static int pbj_field_mask(struct pbjson_writer *w, const ProtobufCMessage *m)
 	return w->err ? -1 : 0;
 }
 
+/*
+ * google.protobuf.Any.  A registered type is written the proto3 way: its
+ * fields next to "@type", or its JSON form under "value" for a well-known
+ * type with one.  An unregistered type, or a value that does not parse as
+ * its type, keeps the raw form: "@type" and the bytes in base64.
+ */
 static int pbj_any(struct pbjson_writer *w, const ProtobufCMessage *m)
 {
 	const ProtobufCFieldDescriptor *tf = pbj_field_by_id(m->descriptor, 1);
 	const ProtobufCFieldDescriptor *vf = pbj_field_by_id(m->descriptor, 2);
+	const ProtobufCMessageDescriptor *d;
+	ProtobufCMessage *sub = NULL;
 	const char *url;
 	const ProtobufCBinaryData *v;
+	int rc = -1;
 
 	if (!tf || !vf || tf->type != PROTOBUF_C_TYPE_STRING ||
 	    vf->type != PROTOBUF_C_TYPE_BYTES)
@@ -1185,13 +1202,30 @@ static int pbj_any(struct pbjson_writer *w, const ProtobufCMessage *m)
 	v = pbj_at(m, vf->offset);
 	if (pbj_begin(w, '{') < 0)
 		return -1;
-	if ((url && *url) || v->len) {
-		pbj_key(w, "@type", 5);
-		pbj_str(w, url ? url : "", url ? strlen(url) : 0);
+	if ((!url || !*url) && !v->len)
+		return pbj_end(w);
+	if (!url)
+		url = "";
+	d = pbjson_find_type(url);
+	if (d)
+		sub = protobuf_c_message_unpack(d, NULL, v->len, v->data);
+	pbj_key(w, "@type", 5);
+	pbj_str(w, url, strlen(url));
+	if (!sub) {
 		pbj_key(w, "value", 5);
 		pbj_base64(w, v->data, v->len);
+	} else if (pbjson__wkt(d) != PBJSON_WKT_NONE) {
+		pbj_key(w, "value", 5);
+		if (pbj_message(w, sub, d) < 0)
+			goto out;
+	} else if (pbj_members(w, sub, d) < 0) {
+		goto out;
 	}
-	return pbj_end(w);
+	rc = pbj_end(w);
+out:
+	if (sub)
+		protobuf_c_message_free_unpacked(sub, NULL);
+	return rc;
 }
 
 /* google.protobuf.Value: the set member of its oneof, else null. */
@@ -1231,32 +1265,119 @@ static int pbj_message(struct pbjson_writer *w, const ProtobufCMessage *m,
 		return pbj_fail(w, EINVAL);
 	if (w->depth >= PBJ_MAX_DEPTH)
 		return pbj_fail(w, EINVAL);
-	if (strncmp(d->name, "google.protobuf.", 16) == 0) {
-		const char *n = d->name + 16;
-
-		if (strcmp(n, "Timestamp") == 0)
-			return pbj_timestamp(w, m);
-		if (strcmp(n, "Duration") == 0)
-			return pbj_duration(w, m);
-		if (strcmp(n, "Any") == 0)
-			return pbj_any(w, m);
-		if (strcmp(n, "FieldMask") == 0)
-			return pbj_field_mask(w, m);
-		if (strcmp(n, "Value") == 0)
-			return pbj_struct_value(w, m);
-		if (strcmp(n, "Struct") == 0 || strcmp(n, "ListValue") == 0 ||
-		    strcmp(n, "DoubleValue") == 0 ||
-		    strcmp(n, "FloatValue") == 0 ||
-		    strcmp(n, "Int64Value") == 0 ||
-		    strcmp(n, "UInt64Value") == 0 ||
-		    strcmp(n, "Int32Value") == 0 ||
-		    strcmp(n, "UInt32Value") == 0 ||
-		    strcmp(n, "BoolValue") == 0 ||
-		    strcmp(n, "StringValue") == 0 ||
-		    strcmp(n, "BytesValue") == 0)
-			return pbj_sole_field(w, m);
+	switch (pbjson__wkt(d)) {
+	case PBJSON_WKT_TIMESTAMP:
+		return pbj_timestamp(w, m);
+	case PBJSON_WKT_DURATION:
+		return pbj_duration(w, m);
+	case PBJSON_WKT_ANY:
+		return pbj_any(w, m);
+	case PBJSON_WKT_FIELD_MASK:
+		return pbj_field_mask(w, m);
+	case PBJSON_WKT_VALUE:
+		return pbj_struct_value(w, m);
+	case PBJSON_WKT_STRUCT:
+	case PBJSON_WKT_LIST_VALUE:
+	case PBJSON_WKT_WRAPPER:
+		return pbj_sole_field(w, m);
+	case PBJSON_WKT_EMPTY:
+	case PBJSON_WKT_NONE:
+		break;
 	}
 	return pbj_fields(w, m, d);
+}
+
+enum pbjson_wkt pbjson__wkt(const ProtobufCMessageDescriptor *d)
+{
+	static const struct {
+		const char *name;
+		enum pbjson_wkt kind;
+	} tab[] = {
+	    {"Any", PBJSON_WKT_ANY},
+	    {"BoolValue", PBJSON_WKT_WRAPPER},
+	    {"BytesValue", PBJSON_WKT_WRAPPER},
+	    {"DoubleValue", PBJSON_WKT_WRAPPER},
+	    {"Duration", PBJSON_WKT_DURATION},
+	    {"Empty", PBJSON_WKT_EMPTY},
+	    {"FieldMask", PBJSON_WKT_FIELD_MASK},
+	    {"FloatValue", PBJSON_WKT_WRAPPER},
+	    {"Int32Value", PBJSON_WKT_WRAPPER},
+	    {"Int64Value", PBJSON_WKT_WRAPPER},
+	    {"ListValue", PBJSON_WKT_LIST_VALUE},
+	    {"StringValue", PBJSON_WKT_WRAPPER},
+	    {"Struct", PBJSON_WKT_STRUCT},
+	    {"Timestamp", PBJSON_WKT_TIMESTAMP},
+	    {"UInt32Value", PBJSON_WKT_WRAPPER},
+	    {"UInt64Value", PBJSON_WKT_WRAPPER},
+	    {"Value", PBJSON_WKT_VALUE},
+	};
+	size_t i;
+
+	if (!d || !d->name || strncmp(d->name, "google.protobuf.", 16) != 0)
+		return PBJSON_WKT_NONE;
+	for (i = 0; i < sizeof tab / sizeof tab[0]; i++)
+		if (strcmp(d->name + 16, tab[i].name) == 0)
+			return tab[i].kind;
+	return PBJSON_WKT_NONE;
+}
+
+/* ---- type registry ---------------------------------------------------- */
+
+/* gen/keel_types.c: every message descriptor of gen/, in C symbol order
+ * until the first look-up sorts it by full name. */
+extern const ProtobufCMessageDescriptor *keel_pbjson_types[];
+extern const size_t keel_pbjson_ntypes;
+
+static pthread_once_t pbj_types_once = PTHREAD_ONCE_INIT;
+
+static int pbj_type_cmp(const void *a, const void *b)
+{
+	const ProtobufCMessageDescriptor *da = *(const void *const *)a;
+	const ProtobufCMessageDescriptor *db = *(const void *const *)b;
+
+	return strcmp(da->name, db->name);
+}
+
+static void pbj_types_sort(void)
+{
+	qsort(keel_pbjson_types, keel_pbjson_ntypes,
+	      sizeof keel_pbjson_types[0], pbj_type_cmp);
+}
+
+static int pbj_type_key_cmp(const void *key, const void *elem)
+{
+	const ProtobufCMessageDescriptor *d = *(const void *const *)elem;
+
+	return strcmp(key, d->name);
+}
+
+const ProtobufCMessageDescriptor *pbjson_find_type(const char *name)
+{
+	const ProtobufCMessageDescriptor *const *hit;
+	const char *slash;
+
+	if (!name)
+		return NULL;
+	slash = strrchr(name, '/');
+	if (slash)
+		name = slash + 1;
+	if (!*name)
+		return NULL;
+	pthread_once(&pbj_types_once, pbj_types_sort);
+	hit = bsearch(name, keel_pbjson_types, keel_pbjson_ntypes,
+	              sizeof keel_pbjson_types[0], pbj_type_key_cmp);
+	return hit ? *hit : NULL;
+}
+
+size_t pbjson_type_count(void)
+{
+	return keel_pbjson_ntypes;
+}
+
+const ProtobufCMessageDescriptor *pbjson_type_at(size_t i)
+{
+	pthread_once(&pbj_types_once, pbj_types_sort);
+	return i < keel_pbjson_ntypes ? keel_pbjson_types[i] : NULL;
 }
 
 /* ---- public API ------------------------------------------------------- */

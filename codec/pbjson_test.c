@@ -20,6 +20,7 @@
 #include "google/protobuf/struct.pb-c.h"
 #include "google/protobuf/timestamp.pb-c.h"
 #include "google/protobuf/wrappers.pb-c.h"
+#include "google/rpc/status.pb-c.h"
 
 /* protobuf-c fields are char *; the tests never write through them */
 #define S(lit) ((char *)(lit))
@@ -475,8 +476,8 @@ static void test_wkt(void)
 	check(
 	    &any.base, &compact,
 	    "{\"@type\":\"type.googleapis.com/flyteidl.admin.InactiveProject\","
-	    "\"value\":\"CgF4\"}",
-	    "Any as @type + base64 value");
+	    "\"id\":\"x\"}",
+	    "Any of a registered type: its fields next to @type");
 
 	bv.value = 0;
 	check(&bv.base, &compact, "false", "BoolValue bare, even when false");
@@ -487,6 +488,125 @@ static void test_wkt(void)
 	check(&iv.base, &o, "\"42\"", "Int64Value in YAML stays a string");
 }
 
+/* Pack m into any (the buffer is the caller's, size cap). */
+static void pack_any(Google__Protobuf__Any *any, const ProtobufCMessage *m,
+                     const char *url, uint8_t *buf, size_t cap)
+{
+	size_t n = protobuf_c_message_get_packed_size(m);
+
+	google__protobuf__any__init(any);
+	any->type_url = S(url);
+	any->value.data = buf;
+	any->value.len = n <= cap ? protobuf_c_message_pack(m, buf) : 0;
+}
+
+static void test_any(void)
+{
+	struct fixture f;
+	Google__Protobuf__Any any = GOOGLE__PROTOBUF__ANY__INIT, outer, *dp[1];
+	Google__Protobuf__Timestamp ts = GOOGLE__PROTOBUF__TIMESTAMP__INIT;
+	Google__Protobuf__Struct st = GOOGLE__PROTOBUF__STRUCT__INIT;
+	Google__Protobuf__Struct__FieldsEntry e;
+	Google__Protobuf__Struct__FieldsEntry *ep[1] = {&e};
+	Google__Protobuf__Value v = GOOGLE__PROTOBUF__VALUE__INIT;
+	Flyteidl__Admin__Project empty = FLYTEIDL__ADMIN__PROJECT__INIT;
+	Google__Rpc__Status status = GOOGLE__RPC__STATUS__INIT;
+	struct pbjson_opts o = compact;
+	uint8_t buf[512], buf2[512];
+
+	fixture_init(&f);
+	f.p.description = S("");
+	f.p.labels->n_values = 1;
+	pack_any(&any, &f.p.base, "type.googleapis.com/flyteidl.admin.Project",
+	         buf, sizeof buf);
+	check(&any.base, &compact,
+	      "{\"@type\":\"type.googleapis.com/flyteidl.admin.Project\","
+	      "\"id\":\"flytesnacks\",\"name\":\"Flyte Snacks\",\"labels\":"
+	      "{\"values\":{\"team\":\"ml\"}},\"state\":\"ARCHIVED\"}",
+	      "Any of a Project: @type, then the Project's fields");
+	o.sort_keys = 1;
+	o.proto_names = 1;
+	check(&any.base, &o,
+	      "{\"@type\":\"type.googleapis.com/flyteidl.admin.Project\","
+	      "\"id\":\"flytesnacks\",\"labels\":{\"values\":{\"team\":"
+	      "\"ml\"}},\"name\":\"Flyte Snacks\",\"state\":\"ARCHIVED\"}",
+	      "Any with sorted keys: @type first, then the sorted fields");
+	o = compact;
+	o.format = PBJSON_YAML;
+	check(&any.base, &o,
+	      "\"@type\": type.googleapis.com/flyteidl.admin.Project\n"
+	      "id: flytesnacks\nname: Flyte Snacks\nlabels:\n  values:\n"
+	      "    team: ml\nstate: ARCHIVED",
+	      "Any as YAML");
+
+	pack_any(&any, &empty.base, "flyteidl.admin.Project", buf, sizeof buf);
+	check(&any.base, &compact, "{\"@type\":\"flyteidl.admin.Project\"}",
+	      "Any of an empty Project; a URL without '/' is a type name");
+	o = compact;
+	o.emit_defaults = 1;
+	check(&any.base, &o,
+	      "{\"@type\":\"flyteidl.admin.Project\",\"id\":\"\",\"name\":"
+	      "\"\",\"domains\":[],\"description\":\"\",\"labels\":null,"
+	      "\"state\":\"ACTIVE\",\"org\":\"\"}",
+	      "Any of an empty Project with emit_defaults");
+
+	ts.seconds = 1714564800;
+	ts.nanos = 5000000;
+	pack_any(&any, &ts.base,
+	         "type.googleapis.com/google.protobuf.Timestamp", buf,
+	         sizeof buf);
+	check(&any.base, &compact,
+	      "{\"@type\":\"type.googleapis.com/google.protobuf.Timestamp\","
+	      "\"value\":\"2024-05-01T12:00:00.005Z\"}",
+	      "Any of a Timestamp: its JSON under \"value\"");
+
+	google__protobuf__struct__fields_entry__init(&e);
+	e.key = S("a");
+	e.value = &v;
+	v.kind_case = GOOGLE__PROTOBUF__VALUE__KIND_BOOL_VALUE;
+	v.bool_value = 1;
+	st.n_fields = 1;
+	st.fields = ep;
+	pack_any(&any, &st.base, "type.googleapis.com/google.protobuf.Struct",
+	         buf, sizeof buf);
+	pack_any(&outer, &any.base, "type.googleapis.com/google.protobuf.Any",
+	         buf2, sizeof buf2);
+	check(&outer.base, &compact,
+	      "{\"@type\":\"type.googleapis.com/google.protobuf.Any\","
+	      "\"value\":{\"@type\":\"type.googleapis.com/google.protobuf."
+	      "Struct\",\"value\":{\"a\":true}}}",
+	      "Any of an Any of a Struct");
+
+	/* as google.rpc.Status carries error details */
+	status.code = 5;
+	status.message = S("not found");
+	dp[0] = &any;
+	status.n_details = 1;
+	status.details = dp;
+	check(&status.base, &compact,
+	      "{\"code\":5,\"message\":\"not found\",\"details\":[{\"@type\":"
+	      "\"type.googleapis.com/google.protobuf.Struct\",\"value\":"
+	      "{\"a\":true}}]}",
+	      "Any inside a message");
+
+	any.type_url = S("type.googleapis.com/example.NotRegistered");
+	any.value.data = (uint8_t *)"\x0a\x01x";
+	any.value.len = 3;
+	check(&any.base, &compact,
+	      "{\"@type\":\"type.googleapis.com/example.NotRegistered\","
+	      "\"value\":\"CgF4\"}",
+	      "Any of an unregistered type: @type + base64 value");
+	any.type_url = S("type.googleapis.com/flyteidl.admin.Project");
+	any.value.data = (uint8_t *)"\x0a\x05x";
+	check(&any.base, &compact,
+	      "{\"@type\":\"type.googleapis.com/flyteidl.admin.Project\","
+	      "\"value\":\"CgV4\"}",
+	      "Any whose bytes do not parse: @type + base64 value");
+	any.type_url = S("");
+	any.value.len = 0;
+	check(&any.base, &compact, "{}", "empty Any");
+}
+
 int main(void)
 {
 	test_project();
@@ -495,5 +615,6 @@ int main(void)
 	test_timestamp_duration();
 	test_scalars();
 	test_wkt();
+	test_any();
 	return tap_done();
 }

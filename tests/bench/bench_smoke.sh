@@ -1,0 +1,155 @@
+#!/bin/sh
+# bench_smoke.sh -- bench/run.sh --smoke end to end, with very short
+# rounds: keeld comes up on loopback, every cell of the suite is run and
+# written, keeld is stopped.  Checks the shape of the output only (every
+# expected cell present, numbers that parse, ops > 0, a ratio), never a
+# timing: a benchmark on a shared CI machine is not a test.
+#
+# Environment: KEEL_BUILDDIR, KEEL_SRCDIR (set by `make check`).
+. "${KEEL_SRCDIR:-.}/tests/common/tap.sh"
+
+builddir=${KEEL_BUILDDIR:-.}
+fabench="$builddir/bench/fabench"
+keeld=${KEELD:-$builddir/keeld} # run.sh honours KEELD too
+tmp=
+kpid=
+
+cleanup() {
+	# run.sh stops its keeld; this only catches a run.sh that did not.
+	if [ -n "$kpid" ] && kill -0 "$kpid" 2>/dev/null; then
+		kill -KILL "$kpid" 2>/dev/null
+	fi
+	[ -n "$tmp" ] && rm -rf "$tmp"
+}
+trap cleanup EXIT
+trap 'exit 1' INT TERM HUP
+
+if [ ! -x "$fabench" ] || [ ! -x "$keeld" ]; then
+	echo "1..0 # SKIP fabench or keeld not built"
+	exit 0
+fi
+tmp=$(mktemp -d "${TMPDIR:-/tmp}/keel-bench-smoke.XXXXXX") || exit 99
+out="$tmp/out.jsonl"
+
+KEEL_BUILDDIR=$builddir sh "$KEEL_SRCDIR/bench/run.sh" --smoke --out "$out" \
+	-- --secs 0.1 --warmup 0.02 >"$tmp/stdout" 2>"$tmp/stderr"
+rc=$?
+kpid=$(sed -n 's/^run\.sh: keeld pid \([0-9]*\):.*/\1/p' "$tmp/stderr")
+is "$rc" 0 "bench/run.sh --smoke exits 0"
+if [ "$rc" -ne 0 ]; then
+	sed 's/^/#   /' "$tmp/stderr"
+fi
+[ -s "$out" ]
+ok $? "it wrote the JSON lines to --out"
+if [ ! -s "$out" ]; then
+	done_testing
+	exit 1
+fi
+
+# --- keeld stopped -----------------------------------------------------
+[ -n "$kpid" ]
+ok $? "run.sh named the keeld it started"
+gone=0
+if [ -n "$kpid" ] && kill -0 "$kpid" 2>/dev/null; then
+	gone=1
+fi
+ok $gone "keeld (pid $kpid) is no longer running"
+
+# --- the table -----------------------------------------------------------
+table=$(grep -c '^transport  *workload  *c  *ops/s' "$tmp/stderr")
+is "$table" 1 "the table is printed on stderr"
+
+# --- environment lines --------------------------------------------------
+first=$(head -n 1 "$out")
+last=$(tail -n 1 "$out")
+like "$first" '"record":"env","phase":"start"' "the first line records the environment"
+like "$first" '"nproc":' "... with nproc"
+like "$first" '"kernel":' "... and the kernel"
+like "$first" '"keeld":"keeld ' "... and keeld's version"
+like "$last" '"record":"env","phase":"end"' "the last line records it again"
+
+# --- cells ---------------------------------------------------------------
+# cell TRANSPORT WORKLOAD CLIENTS: its line, empty when missing.
+cell() {
+	grep -F "\"record\":\"cell\",\"workload\":\"$2\",\"transport\":\"$1\",\"clients\":$3," "$out"
+}
+# num LINE KEY: KEY's value when it is a JSON number, else empty.
+num() {
+	printf '%s\n' "$1" |
+		sed -n "s/.*\"$2\":\(-\{0,1\}[0-9][0-9]*\(\.[0-9]*\)\{0,1\}\)[,}].*/\1/p"
+}
+# check_measured LINE NAME: a measured product cell with its limit.
+check_measured() {
+	ops=$(num "$1" ops)
+	[ -n "$ops" ] && [ "$ops" -gt 0 ]
+	ok $? "$2: ops > 0 ($ops)"
+	bad=
+	for k in secs ops_per_s p50_us p90_us p99_us p999_us limit_value \
+		ratio ratio_min ratio_max server_cpu_us_per_op; do
+		[ -n "$(num "$1" $k)" ] || bad="$bad $k"
+	done
+	is "$bad" "" "$2: numbers parse"
+	like "$1" '"limit_name":"' "$2: names its limit"
+	is "$(num "$1" rounds)" 2 "$2: 2 rounds"
+	case $1 in
+	*'"error":'*) ok 1 "$2: no error" ;;
+	*) ok 0 "$2: no error" ;;
+	esac
+}
+
+if "$keeld" --help 2>/dev/null | grep -q -- '--http-listen'; then
+	have_http=yes
+else
+	have_http=no
+fi
+for t in nng grpc http http-json; do
+	for w in GetVersion GetProject; do
+		for c in 1 16; do
+			line=$(cell $t $w $c)
+			name="$t $w c=$c"
+			if [ -z "$line" ]; then
+				ok 1 "$name: present"
+				continue
+			fi
+			ok 0 "$name: present"
+			case "$t:$have_http:$line" in
+			http*:no:*'"skipped":'*)
+				skip "$name: measured" "keeld has no REST door"
+				continue ;;
+			esac
+			check_measured "$line" "$name"
+		done
+	done
+done
+
+for t in pb-codec json-codec; do
+	for w in GetVersion GetProject; do
+		line=$(cell $t $w 1)
+		name="$t $w"
+		[ -n "$line" ]
+		ok $? "$name: present"
+		ops=$(num "$line" ops)
+		[ -n "$ops" ] && [ "$ops" -gt 0 ]
+		ok $? "$name: ops > 0 ($ops)"
+		if [ "$t" = json-codec ] && [ "$have_http" = no ]; then
+			skip "$name: ratio" "no http-json cell to compare with"
+		else
+			[ -n "$(num "$line" ratio)" ]
+			ok $? "$name: ratio"
+		fi
+	done
+done
+for w in GetVersion GetProject; do
+	for c in 1 16; do
+		line=$(cell json-share $w $c)
+		[ -n "$line" ]
+		ok $? "json-share $w c=$c: present"
+		if [ "$have_http" = yes ]; then
+			like "$line" '"ratio":' "json-share $w c=$c: ratio"
+		fi
+	done
+done
+
+n=$(grep -c '"record":"cell"' "$out")
+is "$n" 24 "24 cells in all"
+done_testing
