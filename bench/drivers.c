@@ -127,7 +127,8 @@ static int tcp_echo_op(void *arg, const struct target *t, char *err,
 		}
 		if (n <= 0) {
 			snprintf(err, errlen, "recv: %s",
-			         n == 0 ? "connection closed" : strerror(errno));
+			         n == 0 ? "connection closed"
+			                : strerror(errno));
 			return -1;
 		}
 	}
@@ -212,8 +213,8 @@ static int http_fill(struct http_st *s, char *err, size_t errlen)
 }
 
 /* Value of header name in the head [p, end), or NULL. */
-static const char *http_header(const char *p, const char *end,
-                               const char *name, size_t *vlen)
+static const char *http_header(const char *p, const char *end, const char *name,
+                               size_t *vlen)
 {
 	size_t nlen = strlen(name);
 	const char *eol, *v;
@@ -240,8 +241,7 @@ static const char *http_header(const char *p, const char *end,
 	return NULL;
 }
 
-static int http_op(void *arg, const struct target *t, char *err,
-                   size_t errlen)
+static int http_op(void *arg, const struct target *t, char *err, size_t errlen)
 {
 	struct http_st *s = arg;
 	const char *end = NULL, *v;
@@ -387,8 +387,8 @@ static void *grpc_open_st(const struct target *t, char *err, size_t errlen)
 	grpc_channel_credentials_release(creds);
 	s->cq = grpc_completion_queue_create_for_next(NULL);
 	s->method = grpc_slice_from_static_string(t->method);
-	s->req = grpc_slice_from_copied_buffer((const char *)t->req,
-	                                       t->req_len);
+	s->req =
+	    grpc_slice_from_copied_buffer((const char *)t->req, t->req_len);
 	if (s->ch == NULL || s->cq == NULL) {
 		snprintf(err, errlen, "cannot create a gRPC channel to %s",
 		         where);
@@ -413,12 +413,11 @@ static int grpc_op_st(void *arg, const struct target *t, char *err,
 	gpr_timespec deadline;
 	int rc = -1;
 
-	deadline = gpr_time_add(gpr_now(GPR_CLOCK_MONOTONIC),
-	                        gpr_time_from_millis(DRIVER_TIMEOUT_MS,
-	                                             GPR_TIMESPAN));
+	deadline =
+	    gpr_time_add(gpr_now(GPR_CLOCK_MONOTONIC),
+	                 gpr_time_from_millis(DRIVER_TIMEOUT_MS, GPR_TIMESPAN));
 	call = grpc_channel_create_call(s->ch, NULL, GRPC_PROPAGATE_DEFAULTS,
-	                                s->cq, s->method, NULL, deadline,
-	                                NULL);
+	                                s->cq, s->method, NULL, deadline, NULL);
 	if (call == NULL) {
 		snprintf(err, errlen, "grpc_channel_create_call failed");
 		return -1;
@@ -526,8 +525,7 @@ static int nng_op_st(void *arg, const struct target *t, char *err,
 	return rc == 0 ? 0 : -1;
 }
 
-const struct driver driver_nng = {"nng", nng_open_st, nng_op_st,
-                                  nng_close_st};
+const struct driver driver_nng = {"nng", nng_open_st, nng_op_st, nng_close_st};
 
 /* ---- nng-echo: a REQ context per client -------------------------------- */
 
@@ -619,5 +617,5 @@ fail:
 	return -1;
 }
 
-const struct driver driver_nng_echo = {"nng-echo", nng_echo_open,
-                                       nng_echo_op, nng_echo_close};
+const struct driver driver_nng_echo = {"nng-echo", nng_echo_open, nng_echo_op,
+                                       nng_echo_close};

@@ -20,19 +20,20 @@ struct keel_client;
 /* Where and what to call; shared read-only by the client threads. */
 struct target {
 	/* product requests */
-	const char *method;      /* gRPC path, also the nng method */
-	const char *http_path;   /* REST path */
-	const uint8_t *req;      /* serialized request message */
+	const char *method;    /* gRPC path, also the nng method */
+	const char *http_path; /* REST path */
+	const uint8_t *req;    /* serialized request message */
 	size_t req_len;
-	const char *accept;      /* HTTP Accept header */
+	const char *accept; /* HTTP Accept header */
 	/* endpoints */
-	char host[64];           /* "127.0.0.1" */
-	int port;                /* raw TCP / HTTP / gRPC */
-	char url[128];           /* nng */
+	char host[64];              /* "127.0.0.1" */
+	int port;                   /* raw TCP / HTTP / gRPC */
+	char url[128];              /* nng */
 	struct keel_client *shared; /* nng: one socket, a context per call */
-	int nng_sockets;         /* nng: one socket per client instead */
-	size_t msg_size;         /* echo probes */
-	nng_socket echo_sock;    /* nng-echo: the shared REQ socket */
+	int nng_sockets;            /* nng: one socket per client instead */
+	size_t msg_size;            /* echo probes */
+	nng_socket echo_sock;       /* nng-echo: the shared REQ socket (unless
+	                               nng_sockets) */
 };
 
 struct driver {
@@ -42,11 +43,11 @@ struct driver {
 	void (*close)(void *st);
 };
 
-extern const struct driver driver_tcp_echo;  /* raw-pingpong */
-extern const struct driver driver_nng_echo;  /* nng-echo */
-extern const struct driver driver_http;      /* http-static and http */
-extern const struct driver driver_grpc;      /* grpc */
-extern const struct driver driver_nng;       /* nng (libkeelclient) */
+extern const struct driver driver_tcp_echo; /* raw-pingpong */
+extern const struct driver driver_nng_echo; /* nng-echo */
+extern const struct driver driver_http;     /* http-static and http */
+extern const struct driver driver_grpc;     /* grpc */
+extern const struct driver driver_nng;      /* nng (libkeelclient) */
 
 /* grpc_init()/grpc_shutdown_blocking() around everything grpc. */
 void driver_grpc_global_init(void);

@@ -13,7 +13,7 @@
 #include <stdint.h>
 
 #define HIST_SUB_BITS 6
-#define HIST_SUB (1u << HIST_SUB_BITS)
+#define HIST_SUB      (1u << HIST_SUB_BITS)
 /* Up to 2^40 ns (~18 minutes); anything longer lands in the last bucket. */
 #define HIST_MAX_MSB 40
 #define HIST_BUCKETS (HIST_SUB * (HIST_MAX_MSB - HIST_SUB_BITS) + 2 * HIST_SUB)

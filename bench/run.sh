@@ -153,8 +153,14 @@ rc=0
 # shellcheck disable=SC2086
 "$fabench" "$@" --nng "$nng" --grpc "$grpc" $http_opt \
 	${http_skip:+--skip-http "$http_skip"} --server-pid "$pid" \
-	suite >"$tmp/cells.jsonl" || rc=1
-"$fabench" "$@" --phase end env >"$tmp/env-end.jsonl" || rc=1
+	suite >"$tmp/cells.jsonl"
+st=$?
+if [ $st -ne 0 ]; then
+	echo "run.sh: fabench suite exited $st" >&2
+	rc=1
+fi
+"$fabench" "$@" --keeld-version "$kv" --phase end env \
+	>"$tmp/env-end.jsonl" || rc=1
 
 stop_keeld
 if [ "$stopped" != 0 ]; then

@@ -639,6 +639,8 @@ static void main_cleanup(struct main_state *st)
 	conf_bound_free(st->log);
 	conf_bound_free(st->api);
 	conf_bound_free(st->grpc);
+	conf_bound_free(st->http);
+	conf_bound_free(st->audit);
 	conf_free(st->conf);
 	rpc_shutdown();
 }

@@ -32,7 +32,7 @@ tmp=$(mktemp -d "${TMPDIR:-/tmp}/keel-bench-smoke.XXXXXX") || exit 99
 out="$tmp/out.jsonl"
 
 KEEL_BUILDDIR=$builddir sh "$KEEL_SRCDIR/bench/run.sh" --smoke --out "$out" \
-	-- --secs 0.1 --warmup 0.02 >"$tmp/stdout" 2>"$tmp/stderr"
+	-- --secs 0.05 --warmup 0.01 >"$tmp/stdout" 2>"$tmp/stderr"
 rc=$?
 kpid=$(sed -n 's/^run\.sh: keeld pid \([0-9]*\):.*/\1/p' "$tmp/stderr")
 is "$rc" 0 "bench/run.sh --smoke exits 0"
