@@ -102,7 +102,7 @@ static int deny_without_token(struct call *c, void *arg)
 int main(void)
 {
 	struct testdb t;
-	char err[1024], audit_path[300];
+	char err[1024] = "", audit_path[300];
 	struct res x;
 
 	if (testdb_open(&t, 4, err, sizeof(err)) != 0)
