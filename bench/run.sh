@@ -60,6 +60,7 @@ plugins=$(dirname "$keeld")/.libs
 mkdir -p "$(dirname "$out")" || exit 2
 
 pid=
+fpid=
 tmp=$(mktemp -d "${TMPDIR:-/tmp}/keel-bench.XXXXXX") || exit 2
 
 # alive PID: not exited (a zombie counts as exited).
@@ -91,6 +92,10 @@ stop_keeld() {
 }
 
 cleanup() {
+	if [ -n "$fpid" ]; then
+		kill -TERM "$fpid" 2>/dev/null
+		wait "$fpid"
+	fi
 	stop_keeld
 	rm -rf "$tmp"
 }
@@ -151,10 +156,14 @@ kv=$("$keeld" --version 2>/dev/null | head -n 1)
 	env >"$tmp/env-start.jsonl" || exit 1
 rc=0
 # shellcheck disable=SC2086
+# In the background, so a signal to this script is handled at once.
 "$fabench" "$@" --nng "$nng" --grpc "$grpc" $http_opt \
 	${http_skip:+--skip-http "$http_skip"} --server-pid "$pid" \
-	suite >"$tmp/cells.jsonl"
+	suite >"$tmp/cells.jsonl" &
+fpid=$!
+wait "$fpid"
 st=$?
+fpid=
 if [ $st -ne 0 ]; then
 	echo "run.sh: fabench suite exited $st" >&2
 	rc=1

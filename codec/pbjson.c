@@ -108,8 +108,7 @@ static void pbj_spaces(struct pbjson_writer *w, int n)
 
 /* ---- string escaping -------------------------------------------------- */
 
-/* Length of the valid UTF-8 sequence at s[0..n), or 0 when invalid. */
-static size_t pbj_utf8_len(const unsigned char *s, size_t n)
+size_t pbjson_utf8_len(const unsigned char *s, size_t n)
 {
 	uint32_t cp;
 	size_t k, i;
@@ -157,7 +156,7 @@ static void pbj_quote(struct pbjson_writer *w, const char *s, size_t n,
 			continue;
 		}
 		if (c >= 0x80) {
-			k = pbj_utf8_len(u + i, n - i);
+			k = pbjson_utf8_len(u + i, n - i);
 			if (k) {
 				i += k;
 				continue;
@@ -300,7 +299,7 @@ static int pbj_yaml_plain_ok(const char *s, size_t n)
 			return 0;
 		if (c >= 0x80) {
 			size_t k =
-			    pbj_utf8_len((const unsigned char *)s + i, n - i);
+			    pbjson_utf8_len((const unsigned char *)s + i, n - i);
 
 			if (!k)
 				return 0;
@@ -607,7 +606,7 @@ static const void *pbj_at(const ProtobufCMessage *m, unsigned off)
 	return (const char *)m + off;
 }
 
-static size_t pbj_elem_size(ProtobufCType t)
+size_t pbjson_elem_size(ProtobufCType t)
 {
 	switch (t) {
 	case PROTOBUF_C_TYPE_INT32:
@@ -643,7 +642,7 @@ static int pbj_is_wkt(const ProtobufCMessageDescriptor *d, const char *name)
 	       strcmp(d->name + 16, name) == 0;
 }
 
-int pbjson__is_map(const ProtobufCFieldDescriptor *f)
+int pbjson_is_map(const ProtobufCFieldDescriptor *f)
 {
 	const ProtobufCMessageDescriptor *d = f->descriptor;
 	size_t n;
@@ -929,9 +928,9 @@ static int pbj_field(struct pbjson_writer *w, const ProtobufCMessage *m,
 	arr = *(const char *const *)p;
 	if (n && !arr)
 		return pbj_fail(w, EINVAL);
-	if (pbjson__is_map(f))
+	if (pbjson_is_map(f))
 		return pbj_map(w, f, (ProtobufCMessage *const *)arr, n);
-	sz = pbj_elem_size(f->type);
+	sz = pbjson_elem_size(f->type);
 	if (pbj_begin(w, '[') < 0)
 		return -1;
 	for (i = 0; i < n; i++)

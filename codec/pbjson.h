@@ -105,6 +105,18 @@ void pbjson_writer_free(struct pbjson_writer *w);
 char *pbjson_encode(const ProtobufCMessage *m, const struct pbjson_opts *opts,
                     size_t *len);
 
+/* A map field: protobuf-c has no map flag, so a repeated field of a
+ * message type named "...Entry" with exactly key = 1 and value = 2. */
+int pbjson_is_map(const ProtobufCFieldDescriptor *f);
+
+/* Bytes one value of type t takes in a protobuf-c message (repeated
+ * fields are arrays of these). */
+size_t pbjson_elem_size(ProtobufCType t);
+
+/* Length of the valid UTF-8 sequence at s[0..n) (n > 0): shortest form,
+ * no surrogates, at most U+10FFFF; 0 when invalid. */
+size_t pbjson_utf8_len(const unsigned char *s, size_t n);
+
 /* protoc's ToJsonName: "control_plane_version" -> "controlPlaneVersion".
  * Writes at most cap bytes including the NUL; returns the full length. */
 size_t pbjson_json_name(const char *proto_name, char *buf, size_t cap);

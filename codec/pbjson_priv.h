@@ -23,10 +23,6 @@ enum pbjson_wkt {
 
 enum pbjson_wkt pbjson__wkt(const ProtobufCMessageDescriptor *d);
 
-/* A map field: protobuf-c has no map flag, so a repeated field of a
- * message type named "...Entry" with exactly key = 1 and value = 2. */
-int pbjson__is_map(const ProtobufCFieldDescriptor *f);
-
 /* Timestamp and Duration limits of the proto3 JSON mapping. */
 #define PBJSON_TS_MIN  INT64_C(-62135596800) /* 0001-01-01T00:00:00Z */
 #define PBJSON_TS_MAX  INT64_C(253402300799) /* 9999-12-31T23:59:59Z */

@@ -276,29 +276,6 @@ static void *pbr_at(ProtobufCMessage *m, unsigned off)
 	return (char *)m + off;
 }
 
-static size_t pbr_elem_size(ProtobufCType t)
-{
-	switch (t) {
-	case PROTOBUF_C_TYPE_INT64:
-	case PROTOBUF_C_TYPE_SINT64:
-	case PROTOBUF_C_TYPE_SFIXED64:
-	case PROTOBUF_C_TYPE_UINT64:
-	case PROTOBUF_C_TYPE_FIXED64:
-	case PROTOBUF_C_TYPE_DOUBLE:
-		return 8;
-	case PROTOBUF_C_TYPE_BOOL:
-		return sizeof(protobuf_c_boolean);
-	case PROTOBUF_C_TYPE_STRING:
-		return sizeof(char *);
-	case PROTOBUF_C_TYPE_BYTES:
-		return sizeof(ProtobufCBinaryData);
-	case PROTOBUF_C_TYPE_MESSAGE:
-		return sizeof(ProtobufCMessage *);
-	default:
-		return 4;
-	}
-}
-
 static const char *pbr_type_name(ProtobufCType t)
 {
 	switch (t) {
@@ -564,42 +541,13 @@ static int pbr_number(struct pbr *st, const char **s, size_t *n)
 
 /* ---- strings ---------------------------------------------------------- */
 
-/* Length of the valid UTF-8 sequence at s[0..n) (n > 0), 0 if invalid:
- * shortest form, no surrogates, at most U+10FFFF. */
-static size_t pbr_utf8_len(const unsigned char *s, size_t n)
-{
-	uint32_t cp;
-	size_t k, i;
-
-	if (s[0] < 0x80)
-		return 1;
-	if (s[0] >= 0xc2 && s[0] <= 0xdf)
-		k = 2, cp = s[0] & 0x1f;
-	else if (s[0] >= 0xe0 && s[0] <= 0xef)
-		k = 3, cp = s[0] & 0x0f;
-	else if (s[0] >= 0xf0 && s[0] <= 0xf4)
-		k = 4, cp = s[0] & 0x07;
-	else
-		return 0;
-	if (k > n)
-		return 0;
-	for (i = 1; i < k; i++) {
-		if ((s[i] & 0xc0) != 0x80)
-			return 0;
-		cp = (cp << 6) | (s[i] & 0x3f);
-	}
-	if ((k == 3 && cp < 0x800) || (k == 4 && cp < 0x10000) ||
-	    cp > 0x10ffff || (cp >= 0xd800 && cp <= 0xdfff))
-		return 0;
-	return k;
-}
 
 static int pbr_utf8_valid(const char *s, size_t n)
 {
 	size_t i = 0, k;
 
 	while (i < n) {
-		k = pbr_utf8_len((const unsigned char *)s + i, n - i);
+		k = pbjson_utf8_len((const unsigned char *)s + i, n - i);
 		if (!k)
 			return 0;
 		i += k;
@@ -684,7 +632,7 @@ static int pbr_str_decode(struct pbr *st, const char *q0, const char *q1,
 				q++;
 				continue;
 			}
-			k = pbr_utf8_len((const unsigned char *)q,
+			k = pbjson_utf8_len((const unsigned char *)q,
 			                 (size_t)(q1 - q));
 			if (!k)
 				return pbr_syntax(st, q,
@@ -1244,7 +1192,7 @@ static int pbr_set_i64(ProtobufCMessage *m, unsigned id, int64_t v)
 	const ProtobufCFieldDescriptor *f =
 	    protobuf_c_message_descriptor_get_field(m->descriptor, id);
 
-	if (!f || pbr_elem_size(f->type) != 8)
+	if (!f || pbjson_elem_size(f->type) != 8)
 		return -1;
 	memcpy(pbr_at(m, f->offset), &v, sizeof v);
 	return 0;
@@ -1255,7 +1203,7 @@ static int pbr_set_i32(ProtobufCMessage *m, unsigned id, int32_t v)
 	const ProtobufCFieldDescriptor *f =
 	    protobuf_c_message_descriptor_get_field(m->descriptor, id);
 
-	if (!f || pbr_elem_size(f->type) != 4)
+	if (!f || pbjson_elem_size(f->type) != 4)
 		return -1;
 	memcpy(pbr_at(m, f->offset), &v, sizeof v);
 	return 0;
@@ -1545,7 +1493,7 @@ static int pbr_array(struct pbr *st, ProtobufCMessage *m,
 {
 	size_t *np = pbr_at(m, f->quantifier_offset);
 	void **ap = pbr_at(m, f->offset);
-	size_t sz = pbr_elem_size(f->type), cap = *np, i, old;
+	size_t sz = pbjson_elem_size(f->type), cap = *np, i, old;
 	int rc, skip, more;
 
 	if (pbr_peek(st) != '[')
@@ -1779,7 +1727,7 @@ static int pbr_field(struct pbr *st, ProtobufCMessage *m,
 	if (pbr_peek(st) == 'n' && !pbr_null_is_value(f))
 		return pbr_literal(st, "null"); /* unset */
 	if (f->label == PROTOBUF_C_LABEL_REPEATED)
-		return pbjson__is_map(f) ? pbr_map(st, m, f)
+		return pbjson_is_map(f) ? pbr_map(st, m, f)
 		                         : pbr_array(st, m, f);
 	if (f->flags & PROTOBUF_C_FIELD_FLAG_ONEOF) {
 		qc = pbr_at(m, f->quantifier_offset);
@@ -2088,7 +2036,7 @@ static int pbr_message(struct pbr *st, ProtobufCMessage *m)
 		pbr_mark_set(m, f1);
 		return 0;
 	case PBJSON_WKT_STRUCT:
-		if (!f1 || !pbjson__is_map(f1))
+		if (!f1 || !pbjson_is_map(f1))
 			break;
 		return pbr_map(st, m, f1);
 	case PBJSON_WKT_LIST_VALUE:
@@ -2373,7 +2321,7 @@ int pbjson_set_path(ProtobufCMessage *m, const char *path, const char *value,
 			        "\"%s\" is a %s field; a path can only go "
 			        "through singular message fields",
 			        f->name,
-			        pbjson__is_map(f) ? "map"
+			        pbjson_is_map(f) ? "map"
 			        : f->label == PROTOBUF_C_LABEL_REPEATED
 			            ? "repeated"
 			            : pbr_type_name(f->type));
@@ -2403,14 +2351,14 @@ int pbjson_set_path(ProtobufCMessage *m, const char *path, const char *value,
 		m = *(ProtobufCMessage **)pbr_at(m, f->offset);
 	}
 
-	if (pbjson__is_map(f)) {
+	if (pbjson_is_map(f)) {
 		pbr_bad(&st, "\"%s\" is a map field", f->name);
 		return pbr_finish(&st, -1);
 	}
 	memset(&tmp, 0, sizeof tmp);
 	if (pbr_text(&st, f, value, &tmp) < 0)
 		return pbr_finish(&st, -1);
-	sz = pbr_elem_size(f->type);
+	sz = pbjson_elem_size(f->type);
 	if (f->label == PROTOBUF_C_LABEL_REPEATED) {
 		size_t *np = pbr_at(m, f->quantifier_offset);
 		void **ap = pbr_at(m, f->offset);

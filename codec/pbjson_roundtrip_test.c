@@ -62,45 +62,9 @@ static void *at(ProtobufCMessage *m, unsigned off)
 	return (char *)m + off;
 }
 
-static int is_map(const ProtobufCFieldDescriptor *f)
-{
-	const ProtobufCMessageDescriptor *d = f->descriptor;
-	size_t n;
-
-	if (f->label != PROTOBUF_C_LABEL_REPEATED ||
-	    f->type != PROTOBUF_C_TYPE_MESSAGE || d->n_fields != 2)
-		return 0;
-	n = strlen(d->short_name);
-	return n >= 5 && strcmp(d->short_name + n - 5, "Entry") == 0 &&
-	       d->fields[0].id == 1 && d->fields[1].id == 2;
-}
-
 static int is(const ProtobufCMessageDescriptor *d, const char *name)
 {
 	return strcmp(d->name, name) == 0;
-}
-
-static size_t elem_size(ProtobufCType t)
-{
-	switch (t) {
-	case PROTOBUF_C_TYPE_INT64:
-	case PROTOBUF_C_TYPE_SINT64:
-	case PROTOBUF_C_TYPE_SFIXED64:
-	case PROTOBUF_C_TYPE_UINT64:
-	case PROTOBUF_C_TYPE_FIXED64:
-	case PROTOBUF_C_TYPE_DOUBLE:
-		return 8;
-	case PROTOBUF_C_TYPE_BOOL:
-		return sizeof(protobuf_c_boolean);
-	case PROTOBUF_C_TYPE_STRING:
-		return sizeof(char *);
-	case PROTOBUF_C_TYPE_BYTES:
-		return sizeof(ProtobufCBinaryData);
-	case PROTOBUF_C_TYPE_MESSAGE:
-		return sizeof(void *);
-	default:
-		return 4;
-	}
 }
 
 static ProtobufCMessage *new_msg(const ProtobufCMessageDescriptor *d)
@@ -235,13 +199,13 @@ static void fill_repeated(ProtobufCMessage *m,
                           const ProtobufCFieldDescriptor *f, int depth,
                           unsigned variant)
 {
-	size_t *np = at(m, f->quantifier_offset), sz = elem_size(f->type);
+	size_t *np = at(m, f->quantifier_offset), sz = pbjson_elem_size(f->type);
 	char *arr = xmalloc(2 * sz);
 	unsigned i;
 
 	*(void **)at(m, f->offset) = arr;
 	*np = 0;
-	if (is_map(f)) {
+	if (pbjson_is_map(f)) {
 		const ProtobufCMessageDescriptor *ed = f->descriptor;
 
 		if (depth >= DEPTH_CAP)

@@ -19,6 +19,7 @@
 
 #include "api_http.h"
 #include "google/rpc/status.pb-c.h"
+#include "pbjson.h"
 #include "rest.h"
 #include "rest_bindings.h"
 #include "rpc.h"
@@ -43,22 +44,6 @@ static void oa_sep(struct oa *o)
 static int oa_is(const ProtobufCMessageDescriptor *d, const char *name)
 {
 	return strcmp(d->name, name) == 0;
-}
-
-/* protobuf-c marks no map fields: a map is a repeated "...Entry" message
- * with exactly key = 1 and value = 2. */
-static int oa_is_map(const ProtobufCFieldDescriptor *f)
-{
-	const ProtobufCMessageDescriptor *d = f->descriptor;
-	size_t n;
-
-	if (f->type != PROTOBUF_C_TYPE_MESSAGE ||
-	    f->label != PROTOBUF_C_LABEL_REPEATED || d->n_fields != 2)
-		return 0;
-	n = strlen(d->short_name);
-	return n > 5 && strcmp(d->short_name + n - 5, "Entry") == 0 &&
-	       d->fields[0].id == 1 && strcmp(d->fields[0].name, "key") == 0 &&
-	       d->fields[1].id == 2 && strcmp(d->fields[1].name, "value") == 0;
 }
 
 static void oa_add_type(struct oa *o, const ProtobufCMessageDescriptor *d);
@@ -172,7 +157,7 @@ static void oa_value_schema(struct oa *o, const ProtobufCFieldDescriptor *f)
 
 static void oa_field_schema(struct oa *o, const ProtobufCFieldDescriptor *f)
 {
-	if (oa_is_map(f)) {
+	if (pbjson_is_map(f)) {
 		const ProtobufCMessageDescriptor *e = f->descriptor;
 		sbuf_puts(&o->b, "{\"type\":\"object\",\"additionalProperties\":");
 		oa_value_schema(o, &e->fields[1]);
@@ -201,7 +186,7 @@ static void oa_add_type(struct oa *o, const ProtobufCMessageDescriptor *d)
 		const ProtobufCFieldDescriptor *f = &d->fields[i];
 		if (f->type != PROTOBUF_C_TYPE_MESSAGE)
 			continue;
-		if (oa_is_map(f)) {
+		if (pbjson_is_map(f)) {
 			const ProtobufCFieldDescriptor *v =
 			    &((const ProtobufCMessageDescriptor *)f->descriptor)
 			         ->fields[1];
@@ -270,7 +255,7 @@ static void oa_query(struct oa *o, const ProtobufCMessageDescriptor *d,
 
 		snprintf(path, sizeof(path), "%s%s", prefix, f->name);
 		if (oa_var_bound(path, vars, nvars) ||
-		    (depth == 0 && strcmp(f->name, body) == 0) || oa_is_map(f))
+		    (depth == 0 && strcmp(f->name, body) == 0) || pbjson_is_map(f))
 			continue;
 		w = f->type == PROTOBUF_C_TYPE_MESSAGE ? oa_wrapped(f->descriptor)
 		                                       : NULL;

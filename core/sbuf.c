@@ -7,6 +7,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "pbjson.h"
 #include "sbuf.h"
 
 static int sbuf_grow(struct sbuf *b, size_t more)
@@ -62,40 +63,13 @@ void sbuf_printf(struct sbuf *b, const char *fmt, ...)
 	b->len += (size_t)n;
 }
 
-/* Length of the valid UTF-8 sequence at s, or 0. */
-static size_t utf8_len(const unsigned char *s)
-{
-	uint32_t cp;
-	size_t n;
-
-	if (s[0] < 0x80)
-		return 1;
-	if ((s[0] & 0xe0) == 0xc0)
-		n = 2, cp = s[0] & 0x1f;
-	else if ((s[0] & 0xf0) == 0xe0)
-		n = 3, cp = s[0] & 0x0f;
-	else if ((s[0] & 0xf8) == 0xf0)
-		n = 4, cp = s[0] & 0x07;
-	else
-		return 0;
-	for (size_t i = 1; i < n; i++) {
-		if ((s[i] & 0xc0) != 0x80)
-			return 0;
-		cp = cp << 6 | (s[i] & 0x3f);
-	}
-	if ((n == 2 && cp < 0x80) || (n == 3 && cp < 0x800) ||
-	    (n == 4 && (cp < 0x10000 || cp > 0x10ffff)) ||
-	    (cp >= 0xd800 && cp <= 0xdfff))
-		return 0;
-	return n;
-}
-
 void sbuf_json_str(struct sbuf *b, const char *s)
 {
 	const unsigned char *p = (const unsigned char *)s;
+	const unsigned char *end = p + strlen(s);
 
 	sbuf_add(b, "\"", 1);
-	while (*p != '\0') {
+	while (p < end) {
 		size_t n;
 		char esc[8];
 
@@ -107,7 +81,7 @@ void sbuf_json_str(struct sbuf *b, const char *s)
 			snprintf(esc, sizeof(esc), "\\u%04x", *p);
 			sbuf_add(b, esc, 6);
 			p++;
-		} else if ((n = utf8_len(p)) == 0) {
+		} else if ((n = pbjson_utf8_len(p, (size_t)(end - p))) == 0) {
 			sbuf_add(b, "\xef\xbf\xbd", 3);
 			p++;
 		} else {
