@@ -30,6 +30,7 @@
 #include "rest.h"
 #include "rpc.h"
 #include "svc.h"
+#include "task_resources.h"
 #include "util.h"
 #include "validate.h"
 
@@ -133,6 +134,22 @@ static const struct keel_config_key main_http_schema[] = {
 	{NULL, 0, 0, NULL, NULL, 0, 0},
 };
 
+static const struct keel_config_key main_registry_schema[] = {
+	MAIN_KEY("task_cpu_limit", KEEL_CFG_STR, 0, "2",
+	         "most CPU a task may request or limit (a Kubernetes "
+	         "quantity); empty: no limit"),
+	MAIN_KEY("task_memory_limit", KEEL_CFG_STR, 0, "1Gi",
+	         "most memory a task may request or limit"),
+	MAIN_KEY("task_gpu_limit", KEEL_CFG_STR, 0, "1",
+	         "most GPUs a task may request"),
+	MAIN_KEY("task_ephemeral_storage_limit", KEEL_CFG_STR, 0, "",
+	         "most ephemeral storage a task may request or limit"),
+	MAIN_KEY("task_types", KEEL_CFG_STR, 0, "",
+	         "task types that may be registered, separated by commas or "
+	         "spaces; empty: any"),
+	{NULL, 0, 0, NULL, NULL, 0, 0},
+};
+
 static const struct keel_config_key main_audit_schema[] = {
 	MAIN_KEY("file", KEEL_CFG_PATH, 0, NULL,
 	         "JSON-lines file for one record per mutating call (reopened "
@@ -151,6 +168,8 @@ static const struct {
 	{"grpc", main_grpc_schema, "the gRPC API (Flyte clients)"},
 	{"http", main_http_schema,
 	 "the REST API (grpc-gateway's URL map, console and curl)"},
+	{"registry", main_registry_schema,
+	 "the registry: policy for tasks, workflows and launch plans"},
 	{"audit", main_audit_schema, "the audit trail"},
 };
 
@@ -186,7 +205,8 @@ struct main_opts {
 
 struct main_state {
 	struct conf *conf;
-	struct keel_config *keeld, *log, *api, *grpc, *http, *audit;
+	struct keel_config *keeld, *log, *api, *grpc, *http, *audit, *registry;
+	struct task_resource_limits task_limits;
 	char data_dir[PATH_MAX];
 	char plugin_dir[PATH_MAX];
 	struct plugin *plugins[UTIL_ARRAY_LEN(main_kinds)];
@@ -524,6 +544,28 @@ static int main_configure(struct main_state *st, const struct main_opts *o)
 	               &st->audit);
 	if (rc != 0)
 		return rc;
+	rc = main_bind(st, "registry", main_registry_schema, NULL, NULL, 0,
+	               &st->registry);
+	if (rc != 0)
+		return rc;
+	{
+		const char *cpu = "", *mem = "", *gpu = "", *eph = "";
+		char why[256];
+		conf_str(st->registry, "task_cpu_limit", &cpu);
+		conf_str(st->registry, "task_memory_limit", &mem);
+		conf_str(st->registry, "task_gpu_limit", &gpu);
+		conf_str(st->registry, "task_ephemeral_storage_limit", &eph);
+		if (task_resource_limits_parse(&st->task_limits, cpu, mem, gpu,
+		                               eph, why, sizeof(why)) != 0) {
+			util_fmt(st->err, sizeof(st->err), "[registry] %s",
+			         why);
+			return KEEL_EINVAL;
+		}
+		st->svc.task_limits = &st->task_limits;
+		if (conf_str(st->registry, "task_types", &st->svc.task_types) !=
+		    0)
+			st->svc.task_types = NULL;
+	}
 	return main_domains(st);
 }
 
@@ -641,6 +683,7 @@ static void main_cleanup(struct main_state *st)
 	conf_bound_free(st->grpc);
 	conf_bound_free(st->http);
 	conf_bound_free(st->audit);
+	conf_bound_free(st->registry);
 	conf_free(st->conf);
 	rpc_shutdown();
 }

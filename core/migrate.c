@@ -19,7 +19,8 @@ struct migration {
 
 /*
  * Append new migrations at the end; never edit one that has shipped.
- * Tokens: {{BLOB}} binary column, {{BIGINT}} 64-bit integer.
+ * Tokens: {{BLOB}} binary column, {{BIGINT}} 64-bit integer, {{ID}} a
+ * 64-bit auto-increment primary key (the tie-breaker of keyset pages).
  */
 static const char *const m1_projects[] = {
 	"CREATE TABLE projects ("
@@ -36,8 +37,70 @@ static const char *const m1_projects[] = {
 	NULL,
 };
 
+/*
+ * The task registry.  A task version is immutable: its closure (the
+ * compiled task and its creation time, a serialized admin.TaskClosure) is
+ * kept inline or, above [registry] inline_max, in the blob store with the
+ * URI in closure_uri.  digest is the SHA-256 of the compiled task, which
+ * is what decides "identical" on re-registration.
+ */
+static const char *const m2_tasks[] = {
+	"CREATE TABLE tasks ("
+	" id {{ID}},"
+	" project VARCHAR(63) NOT NULL,"
+	" domain VARCHAR(63) NOT NULL,"
+	" name VARCHAR(255) NOT NULL,"
+	" version VARCHAR(255) NOT NULL,"
+	" org VARCHAR(63) NOT NULL DEFAULT '',"
+	" type VARCHAR(255) NOT NULL DEFAULT '',"
+	" short_description VARCHAR(255) NOT NULL DEFAULT '',"
+	" digest VARCHAR(64) NOT NULL,"
+	" closure {{BLOB}},"
+	" closure_uri VARCHAR(1024) NOT NULL DEFAULT '',"
+	" created_at {{BIGINT}} NOT NULL,"
+	" updated_at {{BIGINT}} NOT NULL)",
+	"CREATE UNIQUE INDEX tasks_key ON tasks (project, domain, name, "
+	"version)",
+	/* ListTasks' default order within a project/domain (and a name):
+	 * newest first, id breaking ties. */
+	"CREATE INDEX tasks_pd_created ON tasks (project, domain, created_at, "
+	"id)",
+	"CREATE INDEX tasks_pdn_created ON tasks (project, domain, name, "
+	"created_at, id)",
+	/* Lazily created by UpdateNamedEntity; absent means ACTIVE. */
+	"CREATE TABLE named_entity_metadata ("
+	" resource_type INTEGER NOT NULL,"
+	" project VARCHAR(63) NOT NULL,"
+	" domain VARCHAR(63) NOT NULL,"
+	" name VARCHAR(255) NOT NULL,"
+	" org VARCHAR(63) NOT NULL DEFAULT '',"
+	" description VARCHAR(300) NOT NULL DEFAULT '',"
+	" state INTEGER NOT NULL DEFAULT 0,"
+	" created_at {{BIGINT}} NOT NULL,"
+	" updated_at {{BIGINT}} NOT NULL,"
+	" PRIMARY KEY (resource_type, project, domain, name))",
+	/* Written with a task or workflow that carries a description. */
+	"CREATE TABLE description_entities ("
+	" id {{ID}},"
+	" resource_type INTEGER NOT NULL,"
+	" project VARCHAR(63) NOT NULL,"
+	" domain VARCHAR(63) NOT NULL,"
+	" name VARCHAR(255) NOT NULL,"
+	" version VARCHAR(255) NOT NULL,"
+	" org VARCHAR(63) NOT NULL DEFAULT '',"
+	" short_description VARCHAR(255) NOT NULL DEFAULT '',"
+	" long_description {{BLOB}},"
+	" source_code_link VARCHAR(1024) NOT NULL DEFAULT '',"
+	" created_at {{BIGINT}} NOT NULL,"
+	" updated_at {{BIGINT}} NOT NULL)",
+	"CREATE UNIQUE INDEX description_entities_key ON description_entities "
+	"(resource_type, project, domain, name, version)",
+	NULL,
+};
+
 static const struct migration migrations[] = {
 	{1, "projects", m1_projects},
+	{2, "tasks", m2_tasks},
 };
 
 static const char migrate_table[] =
@@ -60,6 +123,8 @@ static int migrate_render(const char *dialect, const char *sql, char *out,
 	} tokens[] = {
 		{"{{BLOB}}", "BLOB", "BYTEA", "LONGBLOB"},
 		{"{{BIGINT}}", "INTEGER", "BIGINT", "BIGINT"},
+		{"{{ID}}", "INTEGER PRIMARY KEY AUTOINCREMENT",
+		 "BIGSERIAL PRIMARY KEY", "BIGINT AUTO_INCREMENT PRIMARY KEY"},
 	};
 	size_t o = 0;
 

@@ -10,6 +10,7 @@
 #include "rpc.h"
 
 struct db;
+struct task_resource_limits;
 
 struct svc_domain {
 	char *id;
@@ -22,12 +23,36 @@ struct svc {
 	struct svc_domain *domains; /* from [domains]; never empty */
 	size_t ndomains;
 	uint32_t max_page_size; /* cap on list limits ([api] max_page_size) */
+	/* Registry policy ([registry]): platform limits task resources are
+	 * checked against, and the task types allowed (comma/space
+	 * separated; NULL or "": any). */
+	const struct task_resource_limits *task_limits;
+	const char *task_types;
 };
+
+struct svc_route {
+	const char *path;
+	rpc_handler fn;
+};
+
+/* Each service file's handlers, NULL-terminated. */
+extern const struct svc_route svc_task_routes[];
 
 /* Handler for a method path, or NULL when not implemented. */
 rpc_handler svc_handler(const char *path);
 
 /* The domain with this id, or NULL. */
 const struct svc_domain *svc_find_domain(const struct svc *s, const char *id);
+
+/* Shared registration checks, with Flyte Admin's messages; 0 or the
+ * call's error.  An identifier needs every part and the expected
+ * resource type; a project must exist and be ACTIVE, the domain must be
+ * configured. */
+struct Flyteidl__Core__Identifier;
+int svc_check_identifier(struct call *c,
+                         const struct Flyteidl__Core__Identifier *id,
+                         int resource_type);
+int svc_check_project_domain(struct call *c, const char *project,
+                             const char *domain);
 
 #endif

@@ -19,6 +19,7 @@
 #include "flyteidl/admin/version.pb-c.h"
 #include "repo_project.h"
 #include "svc.h"
+#include "svc_list.h"
 #include "util.h"
 #include "validate.h"
 
@@ -239,86 +240,13 @@ static int svc_get_project(struct call *c, const ProtobufCMessage *req,
 	return 0;
 }
 
-/*
- * Page tokens.  Keel hands out opaque keyset tokens ("k1." + base64url of
- * "sortkey\ndir\ntype\nvalue\nid"), so a page costs the same at any depth,
- * and also accepts a plain decimal token as a row offset, because flytectl
- * computes tokens itself as (page-1)*limit.
- */
-static char *svc_token_encode(struct call *c, const char *col, int asc,
-                              const struct keel_db_val *v, const char *id)
-{
-	char *raw, *tok;
-
-	if (v->type == KEEL_DB_INT)
-		raw = arena_printf(c->arena, "%s\n%c\ni\n%lld\n%s", col,
-		                   asc ? 'a' : 'd', (long long)v->i, id);
-	else
-		raw = arena_printf(c->arena, "%s\n%c\nt\n%.*s\n%s", col,
-		                   asc ? 'a' : 'd', (int)v->n,
-		                   v->p ? (const char *)v->p : "", id);
-	if (raw == NULL)
-		return NULL;
-	tok = arena_alloc(c->arena, 3 + (strlen(raw) + 2) / 3 * 4 + 1);
-	if (tok == NULL)
-		return NULL;
-	memcpy(tok, "k1.", 3);
-	util_b64url_encode(raw, strlen(raw), tok + 3);
-	return tok;
-}
-
-static int svc_token_decode(struct call *c, const char *tok, const char *col,
-                            int asc, struct repo_project_query *q)
-{
-	size_t cap = strlen(tok);
-	char *raw = arena_alloc(c->arena, cap + 1);
-	char *f[5];
-	long n;
-
-	if (raw == NULL)
-		return call_error(c, RPC_RESOURCE_EXHAUSTED, "out of memory");
-	n = util_b64url_decode(tok + 3, raw, cap);
-	if (n < 0)
-		goto bad;
-	raw[n] = '\0';
-	f[0] = raw;
-	for (int i = 1; i < 5; i++) {
-		f[i] = strchr(f[i - 1], '\n');
-		if (f[i] == NULL)
-			goto bad;
-		*f[i]++ = '\0';
-	}
-	if (strcmp(f[0], col) != 0 || f[1][0] != (asc ? 'a' : 'd'))
-		return call_error(c, RPC_INVALID_ARGUMENT,
-		                  "page token %s belongs to a listing sorted by "
-		                  "%s %s, not %s %s; start again without a "
-		                  "token",
-		                  tok, f[0],
-		                  f[1][0] == 'a' ? "ascending" : "descending",
-		                  col, asc ? "ascending" : "descending");
-	if (f[2][0] == 'i') {
-		int64_t v;
-		if (conf_parse_int(f[3], &v) != 0)
-			goto bad;
-		q->after_val = db_int(v);
-	} else {
-		q->after_val = db_text(f[3], strlen(f[3]));
-	}
-	q->after_id = f[4];
-	q->have_after = 1;
-	q->offset = -1;
-	return 0;
-bad:
-	return call_error(c, RPC_INVALID_ARGUMENT,
-	                  "invalid pagination token %s for ListProjects", tok);
-}
-
 static int svc_list_projects(struct call *c, const ProtobufCMessage *req,
                              ProtobufCMessage **resp)
 {
 	const Flyteidl__Admin__ProjectListRequest *r =
 	    (const Flyteidl__Admin__ProjectListRequest *)req;
 	struct repo_project_query q = {.offset = 0};
+	struct svc_page page;
 	Flyteidl__Admin__Projects *out;
 	Flyteidl__Admin__Project **rows;
 	struct keel_db_val last_val = {0};
@@ -333,17 +261,11 @@ static int svc_list_projects(struct call *c, const ProtobufCMessage *req,
 	if (q.limit == 0 || q.limit > c->svc->max_page_size)
 		q.limit = c->svc->max_page_size;
 	if (r->filters != NULL && r->filters[0] != '\0') {
-		static const char *const entities[] = {"project", NULL};
 		struct filter f;
-		char ferr[512];
-		rc = filter_parse(c->arena, r->filters, repo_project_filter_cols,
-		                  repo_project_filter_ncols, "project", entities,
-		                  &f, ferr, sizeof(ferr));
-		if (rc == KEEL_ENOMEM)
-			return call_error(c, RPC_RESOURCE_EXHAUSTED,
-			                  "out of memory");
+		rc = svc_filters(c, r->filters, repo_project_filter_cols,
+		                 repo_project_filter_ncols, "project", &f);
 		if (rc != 0)
-			return call_error(c, RPC_INVALID_ARGUMENT, "%s", ferr);
+			return rc;
 		q.filter_sql = f.sql;
 		q.filter_args = f.args;
 		q.filter_nargs = f.nargs;
@@ -367,22 +289,14 @@ static int svc_list_projects(struct call *c, const ProtobufCMessage *req,
 		q.sort_col = "identifier";
 		q.ascending = 1;
 	}
-	if (r->token != NULL && r->token[0] != '\0') {
-		const char *t = r->token;
-		if (strncmp(t, "k1.", 3) == 0) {
-			rc = svc_token_decode(c, t, q.sort_col, q.ascending, &q);
-			if (rc != 0)
-				return rc;
-		} else if (t[0] == '-' && conf_parse_int(t, &q.offset) == 0) {
-			return call_error(c, RPC_INVALID_ARGUMENT,
-			                  "Invalid token value: %s", t);
-		} else if (conf_parse_int(t, &q.offset) != 0) {
-			return call_error(c, RPC_INVALID_ARGUMENT,
-			                  "invalid pagination token %s for "
-			                  "ListProjects",
-			                  t);
-		}
-	}
+	rc = svc_page_parse(c, "ListProjects", r->token, q.sort_col,
+	                    q.ascending, 0, &page);
+	if (rc != 0)
+		return rc;
+	q.offset = page.offset;
+	q.have_after = page.have_after;
+	q.after_val = page.after_val;
+	q.after_id = page.after_id;
 	rc = repo_project_list(c->svc->db, c->arena, &q, &rows, &n, &more,
 	                       &last_val, &last_id, &err);
 	if (rc != 0)
@@ -401,13 +315,8 @@ static int svc_list_projects(struct call *c, const ProtobufCMessage *req,
 	/* Unlike flyteadmin, no token after the last page: the token says
 	 * that more rows exist. */
 	if (more) {
-		if (q.offset >= 0 && !q.have_after)
-			out->token = arena_printf(c->arena, "%lld",
-			                          (long long)(q.offset + (int64_t)n));
-		else
-			out->token = svc_token_encode(c, q.sort_col,
-			                              q.ascending, &last_val,
-			                              last_id);
+		out->token = svc_page_next(c, &page, n, q.sort_col, q.ascending,
+		                           &last_val, last_id);
 		if (out->token == NULL)
 			return call_error(c, RPC_RESOURCE_EXHAUSTED,
 			                  "out of memory");
@@ -435,22 +344,24 @@ static int svc_get_domains(struct call *c, const ProtobufCMessage *req,
 
 #define SVC_ADMIN "/flyteidl.service.AdminService/"
 
-static const struct {
-	const char *path;
-	rpc_handler fn;
-} svc_handlers[] = {
+static const struct svc_route svc_admin_routes[] = {
 	{SVC_ADMIN "GetVersion", svc_get_version},
 	{SVC_ADMIN "RegisterProject", svc_register_project},
 	{SVC_ADMIN "UpdateProject", svc_update_project},
 	{SVC_ADMIN "GetProject", svc_get_project},
 	{SVC_ADMIN "ListProjects", svc_list_projects},
 	{SVC_ADMIN "GetDomains", svc_get_domains},
+	{NULL, NULL},
 };
 
 rpc_handler svc_handler(const char *path)
 {
-	for (size_t i = 0; i < UTIL_ARRAY_LEN(svc_handlers); i++)
-		if (strcmp(svc_handlers[i].path, path) == 0)
-			return svc_handlers[i].fn;
+	static const struct svc_route *const tables[] = {svc_admin_routes,
+	                                                 svc_task_routes};
+
+	for (size_t t = 0; t < UTIL_ARRAY_LEN(tables); t++)
+		for (const struct svc_route *r = tables[t]; r->path; r++)
+			if (strcmp(r->path, path) == 0)
+				return r->fn;
 	return NULL;
 }

@@ -1,7 +1,7 @@
 #!/bin/sh
 # install-deps.sh [--test] -- install what Keel needs on Debian 12.
 #   (no flag)  build and run: compiler, autotools, protobuf-c, nng, inih,
-#              SQLite, and the googleapis protos
+#              SQLite, libcrypto (OpenSSL), and the googleapis protos
 #   --test     also what the test suite uses (valgrind; python3 for JSON
 #              checks; the sqlite3 shell to doctor a database)
 # Uses sudo when not run as root.  Safe to run again.
@@ -10,7 +10,7 @@ set -eu
 pkgs="build-essential autoconf automake libtool pkg-config ca-certificates
       protobuf-c-compiler libprotobuf-c-dev libprotobuf-dev protobuf-compiler
       golang-github-gogo-googleapis-dev libnng-dev libinih-dev libsqlite3-dev
-      libgrpc-dev"
+      libgrpc-dev libssl-dev"
 # npm fetches the pinned flyteidl package; keep an npm that is already
 # there (e.g. one bundled with a newer nodejs).
 command -v npm >/dev/null 2>&1 || pkgs="$pkgs npm"

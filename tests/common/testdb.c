@@ -10,10 +10,12 @@
 
 #include <keel/keel_db.h>
 
+#include "arena.h"
 #include "conf.h"
 #include "db.h"
 #include "migrate.h"
 #include "plugin.h"
+#include "rpc.h"
 #include "testdb.h"
 #include "util.h"
 
@@ -111,4 +113,27 @@ void testdb_close(struct testdb *t)
 			fprintf(stderr, "# could not remove %s\n", t->dir);
 	}
 	memset(t, 0, sizeof(*t));
+}
+
+int testdb_call(struct svc *svc, struct arena *a, const char *method,
+                const ProtobufCMessage *msg,
+                const ProtobufCMessageDescriptor *out_desc, void **out,
+                const char **message)
+{
+	struct call c = {.arena = a, .svc = svc, .door = "test"};
+	size_t n = msg ? protobuf_c_message_get_packed_size(msg) : 0;
+	uint8_t *req = arena_alloc(a, n + 1), *resp;
+	size_t resp_len;
+
+	if (msg)
+		protobuf_c_message_pack(msg, req);
+	rpc_dispatch(&c, method, req, n, &resp, &resp_len);
+	*message = c.message;
+	if (out) {
+		*out = NULL;
+		if (c.code == 0 && out_desc)
+			*out = protobuf_c_message_unpack(
+			    out_desc, arena_pb_allocator(a), resp_len, resp);
+	}
+	return c.code;
 }

@@ -13,6 +13,8 @@
 
 #include <stddef.h>
 
+#include <protobuf-c/protobuf-c.h>
+
 struct plugin;
 struct plugin_instance;
 struct db;
@@ -29,5 +31,18 @@ struct testdb {
  * KEEL_ENOTFOUND when the driver's plugin is not built (tests skip). */
 int testdb_open(struct testdb *t, unsigned nconns, char *err, size_t errlen);
 void testdb_close(struct testdb *t);
+
+/*
+ * Call method through the method table (rpc_dispatch) the way a door
+ * does, with msg packed (NULL: an empty request).  Returns the status
+ * code; *message is the status message; on success and with out_desc the
+ * response is unpacked into *out.  Everything lives in a.
+ */
+struct svc;
+struct arena;
+int testdb_call(struct svc *svc, struct arena *a, const char *method,
+                const ProtobufCMessage *msg,
+                const ProtobufCMessageDescriptor *out_desc, void **out,
+                const char **message);
 
 #endif

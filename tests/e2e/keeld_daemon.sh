@@ -27,9 +27,10 @@ d="$tmp/m"
 run -D "$d" migrate status
 is "$rc" 0 "migrate status on an empty database: exit 0"
 like "$out" "projects                 pending" "lists migration 1 as pending"
+like "$out" "tasks                    pending" "and migration 2"
 run -D "$d" migrate
 is "$rc" 0 "migrate: exit 0"
-like "$out" "applied 1 migration; schema at version 1" "applies it"
+like "$out" "applied 2 migrations; schema at version 2" "applies them"
 run -D "$d" migrate
 like "$out" "applied 0 migrations" "running it again applies nothing"
 run -D "$d" migrate status
@@ -42,7 +43,7 @@ if command -v sqlite3 >/dev/null 2>&1; then
 		"INSERT INTO keel_migrations VALUES (999, 'future', 0)"
 	run -D "$d" migrate
 	is "$rc" 78 "a schema newer than keeld: exit 78"
-	like "$err" "schema is at version 999, newer than this keeld knows (1)" \
+	like "$err" "schema is at version 999, newer than this keeld knows (2)" \
 		"and says so"
 else
 	skip "future schema" "sqlite3 command not installed"

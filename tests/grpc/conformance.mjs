@@ -218,6 +218,10 @@ const IMPLEMENTED = {
 	RegisterProject: [grpc.status.INVALID_ARGUMENT, 'missing project'],
 	UpdateProject: [grpc.status.INVALID_ARGUMENT, 'missing project_id'],
 	GetProject: [grpc.status.INVALID_ARGUMENT, 'missing project_id'],
+	CreateTask: [grpc.status.INVALID_ARGUMENT, 'missing id'],
+	GetTask: [grpc.status.INVALID_ARGUMENT, 'missing id'],
+	ListTasks: [grpc.status.INVALID_ARGUMENT, 'missing project'],
+	ListTaskIds: [grpc.status.INVALID_ARGUMENT, 'missing project'],
 };
 const DOMAINS = ['development', 'staging', 'production'];
 const HEALTH = { SERVING: 'SERVING' };

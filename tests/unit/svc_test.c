@@ -27,23 +27,7 @@ static int call(const char *method, const ProtobufCMessage *msg,
                 const ProtobufCMessageDescriptor *out_desc, void **out,
                 const char **message)
 {
-	struct call c = {.arena = arena, .svc = &svc, .door = "test"};
-	size_t n = msg ? protobuf_c_message_get_packed_size(msg) : 0;
-	uint8_t *req = arena_alloc(arena, n + 1), *resp;
-	size_t resp_len;
-
-	if (msg)
-		protobuf_c_message_pack(msg, req);
-	rpc_dispatch(&c, method, req, n, &resp, &resp_len);
-	*message = c.message;
-	if (out) {
-		*out = NULL;
-		if (c.code == 0 && out_desc)
-			*out = protobuf_c_message_unpack(
-			    out_desc, arena_pb_allocator(arena), resp_len,
-			    resp);
-	}
-	return c.code;
+	return testdb_call(&svc, arena, method, msg, out_desc, out, message);
 }
 
 static int reg(const char *id, const char *name, const char *desc,
@@ -147,9 +131,9 @@ int main(void)
 	TAP_EQ_INT(code, RPC_UNIMPLEMENTED, "unknown method");
 	TAP_HAS_STR(m, "unknown method /flyteidl.service.AdminService/Nope",
 	            "names the method");
-	code = call(ADMIN "CreateTask", NULL, NULL, NULL, &m);
+	code = call(ADMIN "CreateWorkflow", NULL, NULL, NULL, &m);
 	TAP_EQ_INT(code, RPC_UNIMPLEMENTED, "not-yet-implemented method");
-	TAP_HAS_STR(m, "CreateTask is not implemented", "names it too");
+	TAP_HAS_STR(m, "CreateWorkflow is not implemented", "names it too");
 	{
 		struct call c = {.arena = arena, .svc = &svc};
 		uint8_t junk[] = {0x0a, 0xff, 0xff, 0xff};

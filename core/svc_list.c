@@ -1,0 +1,134 @@
+/* svc_list.c -- see svc_list.h. */
+#include "config.h"
+
+#include <stdio.h>
+#include <string.h>
+
+#include <keel/keel_plugin.h>
+
+#include "arena.h"
+#include "conf.h"
+#include "db.h"
+#include "rpc.h"
+#include "svc_list.h"
+#include "util.h"
+
+static char *svc_token_keyset(struct call *c, const char *col, int asc,
+                              const struct keel_db_val *v, const char *id)
+{
+	char *raw, *tok;
+
+	if (v->type == KEEL_DB_INT)
+		raw = arena_printf(c->arena, "%s\n%c\ni\n%lld\n%s", col,
+		                   asc ? 'a' : 'd', (long long)v->i, id);
+	else
+		raw = arena_printf(c->arena, "%s\n%c\nt\n%.*s\n%s", col,
+		                   asc ? 'a' : 'd', (int)v->n,
+		                   v->p ? (const char *)v->p : "", id);
+	if (raw == NULL)
+		return NULL;
+	tok = arena_alloc(c->arena, 3 + (strlen(raw) + 2) / 3 * 4 + 1);
+	if (tok == NULL)
+		return NULL;
+	memcpy(tok, "k1.", 3);
+	util_b64url_encode(raw, strlen(raw), tok + 3);
+	return tok;
+}
+
+char *svc_page_next(struct call *c, const struct svc_page *p, size_t n,
+                    const char *col, int asc, const struct keel_db_val *last,
+                    const char *last_id)
+{
+	if (p->offset >= 0 && !p->have_after)
+		return arena_printf(c->arena, "%lld",
+		                    (long long)(p->offset + (int64_t)n));
+	return svc_token_keyset(c, col, asc, last, last_id);
+}
+
+static int svc_token_decode(struct call *c, const char *what,
+                            const char *tok, const char *col, int asc,
+                            struct svc_page *p)
+{
+	size_t cap = strlen(tok);
+	char *raw = arena_alloc(c->arena, cap + 1);
+	char *f[5];
+	long n;
+
+	if (raw == NULL)
+		return call_error(c, RPC_RESOURCE_EXHAUSTED, "out of memory");
+	n = util_b64url_decode(tok + 3, raw, cap);
+	if (n < 0)
+		goto bad;
+	raw[n] = '\0';
+	f[0] = raw;
+	for (int i = 1; i < 5; i++) {
+		f[i] = strchr(f[i - 1], '\n');
+		if (f[i] == NULL)
+			goto bad;
+		*f[i]++ = '\0';
+	}
+	if (strcmp(f[0], col) != 0 || f[1][0] != (asc ? 'a' : 'd'))
+		return call_error(c, RPC_INVALID_ARGUMENT,
+		                  "page token %s belongs to a listing sorted by "
+		                  "%s %s, not %s %s; start again without a "
+		                  "token",
+		                  tok, f[0],
+		                  f[1][0] == 'a' ? "ascending" : "descending",
+		                  col, asc ? "ascending" : "descending");
+	if (f[2][0] == 'i') {
+		int64_t v;
+		if (conf_parse_int(f[3], &v) != 0)
+			goto bad;
+		p->after_val = db_int(v);
+	} else {
+		p->after_val = db_text(f[3], strlen(f[3]));
+	}
+	p->after_id = f[4];
+	p->have_after = 1;
+	p->offset = -1;
+	return 0;
+bad:
+	return call_error(c, RPC_INVALID_ARGUMENT,
+	                  "invalid pagination token %s for %s", tok, what);
+}
+
+int svc_page_parse(struct call *c, const char *what, const char *tok,
+                   const char *col, int asc, int keyset, struct svc_page *p)
+{
+	memset(p, 0, sizeof(*p));
+	if (tok == NULL || tok[0] == '\0') {
+		p->offset = keyset ? -1 : 0;
+		return 0;
+	}
+	if (strncmp(tok, "k1.", 3) == 0)
+		return svc_token_decode(c, what, tok, col, asc, p);
+	if (conf_parse_int(tok, &p->offset) != 0)
+		return call_error(c, RPC_INVALID_ARGUMENT,
+		                  "invalid pagination token %s for %s", tok,
+		                  what);
+	if (p->offset < 0)
+		return call_error(c, RPC_INVALID_ARGUMENT,
+		                  "Invalid token value: %s", tok);
+	return 0;
+}
+
+int svc_filters(struct call *c, const char *filters,
+                const struct filter_col *cols, size_t ncols,
+                const char *primary, struct filter *f)
+{
+	const char *entities[] = {primary, NULL};
+	char ferr[512];
+	int rc;
+
+	memset(f, 0, sizeof(*f));
+	f->sql = "";
+	if (filters == NULL || filters[0] == '\0')
+		return 0;
+	rc = filter_parse(c->arena, filters, cols, ncols, primary, entities, f,
+	                  ferr, sizeof(ferr));
+	if (rc == KEEL_ENOMEM)
+		return call_error(c, RPC_RESOURCE_EXHAUSTED, "out of memory");
+	if (rc != 0)
+		return call_error(c, RPC_INVALID_ARGUMENT, "%s", ferr);
+	return 0;
+}

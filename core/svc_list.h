@@ -1,0 +1,49 @@
+/*
+ * svc_list.h -- what every List* call shares: page tokens, limits,
+ * filters and sort keys, with Flyte Admin's messages.
+ *
+ * Keel hands out opaque keyset tokens ("k1." + base64url of
+ * "sortkey\ndir\ntype\nvalue\nid"), so a page costs the same at any depth
+ * and rows inserted meanwhile neither repeat nor vanish; it also accepts a
+ * plain decimal token as a row offset, because flytectl computes tokens
+ * itself as (page-1)*limit.
+ */
+#ifndef KEEL_CORE_SVC_LIST_H
+#define KEEL_CORE_SVC_LIST_H
+
+#include <stdint.h>
+
+#include <keel/keel_db.h>
+
+#include "filter.h"
+
+struct call;
+
+struct svc_page {
+	int64_t offset;   /* >= 0: offset pagination; -1: keyset */
+	int have_after;   /* keyset: continue after (after_val, after_id) */
+	struct keel_db_val after_val;
+	const char *after_id;
+};
+
+/* Parse tok for a listing sorted by col in direction asc; what names the
+ * call in messages ("ListTasks").  Without a token the first page starts
+ * a keyset listing when keyset is 1, or an offset listing (next token
+ * "2", as ListProjects' clients expect) when 0.  0, or the call's error. */
+int svc_page_parse(struct call *c, const char *what, const char *tok,
+                   const char *col, int asc, int keyset, struct svc_page *p);
+
+/* The token for the page after one of n rows that started at p: an
+ * offset when p was an offset page, else a keyset token from the last
+ * row's sort value and id.  NULL when out of memory. */
+char *svc_page_next(struct call *c, const struct svc_page *p, size_t n,
+                    const char *col, int asc, const struct keel_db_val *last,
+                    const char *last_id);
+
+/* Compile filters over cols (entity primary, no joins) into *f; "" or NULL
+ * filters give an empty filter.  0, or the call's error. */
+int svc_filters(struct call *c, const char *filters,
+                const struct filter_col *cols, size_t ncols,
+                const char *primary, struct filter *f);
+
+#endif

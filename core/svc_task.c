@@ -1,0 +1,516 @@
+/*
+ * svc_task.c -- AdminService: CreateTask, GetTask, ListTasks, ListTaskIds.
+ *
+ * Validation, idempotency and messages follow Flyte Admin
+ * (task_validator.go, task_manager.go; reference/flyteadmin-behaviour.md
+ * §1.1, §1.2, §1.5, §5).  Where Keel differs on purpose the comment says
+ * so.
+ */
+#include "config.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "arena.h"
+#include "conf.h"
+#include "db.h"
+#include "flyteidl/admin/task.pb-c.h"
+#include "pbdiff.h"
+#include "repo_project.h"
+#include "repo_task.h"
+#include "svc.h"
+#include "svc_list.h"
+#include "task_resources.h"
+#include "util.h"
+
+static const char *svc_rt_name(int rt)
+{
+	switch (rt) {
+	case FLYTEIDL__CORE__RESOURCE_TYPE__TASK:
+		return "TASK";
+	case FLYTEIDL__CORE__RESOURCE_TYPE__WORKFLOW:
+		return "WORKFLOW";
+	case FLYTEIDL__CORE__RESOURCE_TYPE__LAUNCH_PLAN:
+		return "LAUNCH_PLAN";
+	case FLYTEIDL__CORE__RESOURCE_TYPE__DATASET:
+		return "DATASET";
+	default:
+		return "UNSPECIFIED";
+	}
+}
+
+static int svc_empty(const char *s)
+{
+	return s == NULL || s[0] == '\0';
+}
+
+int svc_check_identifier(struct call *c, const Flyteidl__Core__Identifier *id,
+                         int resource_type)
+{
+	if (id == NULL)
+		return call_error(c, RPC_INVALID_ARGUMENT, "missing id");
+	if ((int)id->resource_type != resource_type)
+		return call_error(c, RPC_INVALID_ARGUMENT,
+		                  "unexpected resource type %s for identifier "
+		                  "[%s/%s/%s/%s], expected %s instead",
+		                  svc_rt_name(id->resource_type),
+		                  id->project ? id->project : "",
+		                  id->domain ? id->domain : "",
+		                  id->name ? id->name : "",
+		                  id->version ? id->version : "",
+		                  svc_rt_name(resource_type));
+	if (svc_empty(id->project))
+		return call_error(c, RPC_INVALID_ARGUMENT, "missing project");
+	if (svc_empty(id->domain))
+		return call_error(c, RPC_INVALID_ARGUMENT, "missing domain");
+	if (svc_empty(id->name))
+		return call_error(c, RPC_INVALID_ARGUMENT, "missing name");
+	if (svc_empty(id->version))
+		return call_error(c, RPC_INVALID_ARGUMENT, "missing version");
+	return 0;
+}
+
+int svc_check_project_domain(struct call *c, const char *project,
+                             const char *domain)
+{
+	Flyteidl__Admin__Project *p = NULL;
+	struct keel_err err = {0};
+	int rc;
+
+	rc = repo_project_get(c->svc->db, c->arena, project, &p, &err);
+	if (rc == KEEL_ENOTFOUND || (rc == 0 && !svc_find_domain(c->svc, domain)))
+		return call_error(c, RPC_INVALID_ARGUMENT,
+		                  "failed to validate that project [%s] and "
+		                  "domain [%s] are registered",
+		                  project, domain);
+	if (rc != 0)
+		return call_fail(c, rc, err.msg);
+	/* ARCHIVED and SYSTEM_GENERATED both count as inactive (Flyte
+	 * Admin's project_validator). */
+	if (p->state != FLYTEIDL__ADMIN__PROJECT__PROJECT_STATE__ACTIVE)
+		return call_error(c, RPC_INVALID_ARGUMENT,
+		                  "project [%s] is not active", project);
+	return 0;
+}
+
+/* Is type in the comma/space separated allow-list (NULL/"": any)? */
+static int svc_type_allowed(const char *list, const char *type)
+{
+	size_t n = strlen(type);
+
+	if (list == NULL || list[0] == '\0')
+		return 1;
+	while (*list != '\0') {
+		size_t k;
+		while (*list == ',' || *list == ' ')
+			list++;
+		k = strcspn(list, ", ");
+		if (k == n && strncmp(list, type, n) == 0)
+			return 1;
+		list += k;
+	}
+	return 0;
+}
+
+static int svc_check_template(struct call *c,
+                              const Flyteidl__Core__TaskTemplate *t)
+{
+	char why[512];
+
+	if (svc_empty(t->type))
+		return call_error(c, RPC_INVALID_ARGUMENT, "missing type");
+	if (!svc_type_allowed(c->svc->task_types, t->type))
+		return call_error(c, RPC_INVALID_ARGUMENT,
+		                  "task type [%s] must be whitelisted before use "
+		                  "([registry] task_types)",
+		                  t->type);
+	if (t->metadata == NULL)
+		return call_error(c, RPC_INVALID_ARGUMENT, "missing metadata");
+	if (t->metadata->runtime != NULL &&
+	    svc_empty(t->metadata->runtime->version))
+		return call_error(c, RPC_INVALID_ARGUMENT,
+		                  "missing runtime version");
+	if (t->interface == NULL)
+		return call_error(c, RPC_INVALID_ARGUMENT,
+		                  "missing typed interface");
+	switch (t->target_case) {
+	case FLYTEIDL__CORE__TASK_TEMPLATE__TARGET_CONTAINER:
+		if (svc_empty(t->container->image))
+			return call_error(c, RPC_INVALID_ARGUMENT,
+			                  "missing image");
+		if (t->container->resources != NULL &&
+		    task_resources_check(t->container->resources,
+		                         c->svc->task_limits, why,
+		                         sizeof(why)) != 0)
+			return call_error(c, RPC_INVALID_ARGUMENT, "%s", why);
+		break;
+	case FLYTEIDL__CORE__TASK_TEMPLATE__TARGET_K8S_POD:
+		/* The pod spec is free-form JSON (a Struct); its containers'
+		 * resources are not checked yet. */
+		if (t->k8s_pod->pod_spec == NULL)
+			return call_error(c, RPC_INVALID_ARGUMENT,
+			                  "missing pod spec");
+		break;
+	default:
+		break;
+	}
+	return 0;
+}
+
+/* Serialized message in the arena; NULL when out of memory. */
+static uint8_t *svc_pack(struct call *c, const ProtobufCMessage *m,
+                         size_t *len)
+{
+	size_t n = protobuf_c_message_get_packed_size(m);
+	uint8_t *b = arena_alloc(c->arena, n ? n : 1);
+
+	if (b != NULL)
+		*len = protobuf_c_message_pack(m, b);
+	return b;
+}
+
+/* Existing version at the same key: identical or not (§1.5). */
+static int svc_task_exists(struct call *c, const Flyteidl__Core__Identifier *id,
+                           const char *digest,
+                           const Flyteidl__Core__CompiledTask *mine)
+{
+	Flyteidl__Admin__TaskClosure *old;
+	struct repo_task row;
+	struct keel_err err = {0};
+	char diff[512] = "";
+	int rc;
+
+	rc = repo_task_get(c->svc->db, c->arena, id->project, id->domain,
+	                   id->name, id->version, &row, &err);
+	if (rc != 0)
+		return call_fail(c, rc, err.msg);
+	if (strcmp(row.digest, digest) == 0)
+		return call_error(c, RPC_ALREADY_EXISTS,
+		                  "task with identical structure already exists");
+	old = flyteidl__admin__task_closure__unpack(
+	    arena_pb_allocator(c->arena), row.closure_len, row.closure);
+	if (old != NULL && old->compiled_task != NULL)
+		pbdiff_first(&old->compiled_task->base, &mine->base, diff,
+		             sizeof(diff));
+	return call_error(c, RPC_INVALID_ARGUMENT,
+	                  "%s task with different structure already exists. "
+	                  "(Please register a new version of the task):%s%s",
+	                  id->name, diff[0] ? " " : "",
+	                  diff[0] ? diff : "");
+}
+
+static int svc_create_task(struct call *c, const ProtobufCMessage *req,
+                           ProtobufCMessage **resp)
+{
+	const Flyteidl__Admin__TaskCreateRequest *r =
+	    (const Flyteidl__Admin__TaskCreateRequest *)req;
+	Flyteidl__Core__CompiledTask ct = FLYTEIDL__CORE__COMPILED_TASK__INIT;
+	Flyteidl__Admin__TaskClosure cl = FLYTEIDL__ADMIN__TASK_CLOSURE__INIT;
+	Google__Protobuf__Timestamp ts = GOOGLE__PROTOBUF__TIMESTAMP__INIT;
+	Flyteidl__Core__TaskTemplate tmpl;
+	struct repo_description desc = {0}, *dp = NULL;
+	struct repo_task row = {0};
+	struct keel_err err = {0};
+	uint8_t digest[32];
+	char hex[65];
+	int64_t now = util_now_ms();
+	int rc;
+
+	rc = svc_check_identifier(c, r->id, FLYTEIDL__CORE__RESOURCE_TYPE__TASK);
+	if (rc != 0)
+		return rc;
+	rc = svc_check_project_domain(c, r->id->project, r->id->domain);
+	if (rc != 0)
+		return rc;
+	if (r->spec == NULL || r->spec->template_ == NULL)
+		return call_error(c, RPC_INVALID_ARGUMENT,
+		                  "missing task template");
+	rc = svc_check_template(c, r->spec->template_);
+	if (rc != 0)
+		return rc;
+	/* The template's id is the request's (Flyte Admin overwrites it),
+	 * on a copy: the request is the caller's. */
+	tmpl = *r->spec->template_;
+	tmpl.id = r->id;
+	ct.template_ = &tmpl;
+	if (pbdiff_digest(&ct.base, digest) != 0)
+		return call_error(c, RPC_RESOURCE_EXHAUSTED, "out of memory");
+	pbdiff_hex(digest, hex);
+	ts.seconds = now / 1000;
+	ts.nanos = (int32_t)(now % 1000) * 1000000;
+	cl.compiled_task = &ct;
+	cl.created_at = &ts;
+	row.project = r->id->project;
+	row.domain = r->id->domain;
+	row.name = r->id->name;
+	row.version = r->id->version;
+	row.org = r->id->org;
+	row.type = tmpl.type;
+	row.digest = hex;
+	row.created_at = now;
+	row.closure = svc_pack(c, &cl.base, &row.closure_len);
+	if (row.closure == NULL)
+		return call_error(c, RPC_RESOURCE_EXHAUSTED, "out of memory");
+	if (r->spec->description != NULL) {
+		const Flyteidl__Admin__DescriptionEntity *d = r->spec->description;
+		desc.short_description = d->short_description;
+		row.short_description = d->short_description;
+		if (d->long_description != NULL) {
+			desc.long_description = svc_pack(
+			    c, &d->long_description->base, &desc.long_len);
+			if (desc.long_description == NULL)
+				return call_error(c, RPC_RESOURCE_EXHAUSTED,
+				                  "out of memory");
+		}
+		if (d->source_code != NULL)
+			desc.source_code_link = d->source_code->link;
+		dp = &desc;
+	}
+	rc = repo_task_create(c->svc->db, &row, dp, &err);
+	if (rc == KEEL_EEXIST)
+		return svc_task_exists(c, r->id, hex, &ct);
+	if (rc != 0)
+		return call_fail(c, rc, err.msg);
+	*resp = call_new(c, &flyteidl__admin__task_create_response__descriptor);
+	return *resp ? 0
+	             : call_error(c, RPC_RESOURCE_EXHAUSTED, "out of memory");
+}
+
+/* A row as an admin.Task in the arena, or NULL (out of memory or a
+ * closure that does not decode). */
+static Flyteidl__Admin__Task *svc_task_msg(struct call *c,
+                                           const struct repo_task *row)
+{
+	Flyteidl__Admin__Task *t = call_new(c, &flyteidl__admin__task__descriptor);
+	Flyteidl__Core__Identifier *id =
+	    call_new(c, &flyteidl__core__identifier__descriptor);
+
+	if (t == NULL || id == NULL)
+		return NULL;
+	id->resource_type = FLYTEIDL__CORE__RESOURCE_TYPE__TASK;
+	id->project = (char *)row->project;
+	id->domain = (char *)row->domain;
+	id->name = (char *)row->name;
+	id->version = (char *)row->version;
+	id->org = (char *)row->org;
+	t->id = id;
+	t->short_description = (char *)row->short_description;
+	t->closure = flyteidl__admin__task_closure__unpack(
+	    arena_pb_allocator(c->arena), row->closure_len, row->closure);
+	return t->closure ? t : NULL;
+}
+
+static int svc_get_task(struct call *c, const ProtobufCMessage *req,
+                        ProtobufCMessage **resp)
+{
+	const Flyteidl__Admin__ObjectGetRequest *r =
+	    (const Flyteidl__Admin__ObjectGetRequest *)req;
+	struct repo_task row;
+	struct keel_err err = {0};
+	Flyteidl__Admin__Task *t;
+	int rc;
+
+	rc = svc_check_identifier(c, r->id, FLYTEIDL__CORE__RESOURCE_TYPE__TASK);
+	if (rc != 0)
+		return rc;
+	rc = repo_task_get(c->svc->db, c->arena, r->id->project, r->id->domain,
+	                   r->id->name, r->id->version, &row, &err);
+	if (rc != 0)
+		return call_fail(c, rc, err.msg);
+	t = svc_task_msg(c, &row);
+	if (t == NULL)
+		return call_error(c, RPC_INTERNAL,
+		                  "stored closure of task [%s/%s/%s/%s] does not "
+		                  "decode",
+		                  row.project, row.domain, row.name, row.version);
+	*resp = &t->base;
+	return 0;
+}
+
+/* Limit rule of every list but ListProjects: required, capped. */
+static int svc_limit(struct call *c, uint32_t limit, uint32_t *out)
+{
+	if (limit == 0)
+		return call_error(c, RPC_INVALID_ARGUMENT,
+		                  "invalid value for limit");
+	/* Flyte Admin has no maximum; Keel caps a page at max_page_size
+	 * and the token brings the rest (the console asks for 10000). */
+	*out = limit > c->svc->max_page_size ? c->svc->max_page_size : limit;
+	return 0;
+}
+
+static int svc_list_tasks(struct call *c, const ProtobufCMessage *req,
+                          ProtobufCMessage **resp)
+{
+	const Flyteidl__Admin__ResourceListRequest *r =
+	    (const Flyteidl__Admin__ResourceListRequest *)req;
+	struct repo_task_query q = {.offset = 0};
+	struct svc_page page;
+	struct filter f;
+	struct repo_task *rows;
+	struct keel_db_val last_val = {0};
+	int64_t last_id = 0;
+	struct keel_err err = {0};
+	Flyteidl__Admin__TaskList *out;
+	size_t n;
+	int more, rc;
+
+	if (r->id == NULL || svc_empty(r->id->project))
+		return call_error(c, RPC_INVALID_ARGUMENT, "missing project");
+	if (svc_empty(r->id->domain))
+		return call_error(c, RPC_INVALID_ARGUMENT, "missing domain");
+	rc = svc_limit(c, r->limit, &q.limit);
+	if (rc != 0)
+		return rc;
+	q.project = r->id->project;
+	q.domain = r->id->domain;
+	q.name = svc_empty(r->id->name) ? NULL : r->id->name;
+	rc = svc_filters(c, r->filters, repo_task_filter_cols,
+	                 repo_task_filter_ncols, "task", &f);
+	if (rc != 0)
+		return rc;
+	q.filter_sql = f.sql;
+	q.filter_args = f.args;
+	q.filter_nargs = f.nargs;
+	if (r->sort_by != NULL && !svc_empty(r->sort_by->key)) {
+		if (repo_task_sort_column(r->sort_by->key, NULL) < 0)
+			return call_error(c, RPC_INVALID_ARGUMENT,
+			                  "invalid sort key '%s'",
+			                  r->sort_by->key);
+		q.sort_col = r->sort_by->key;
+		q.ascending = r->sort_by->direction ==
+		              FLYTEIDL__ADMIN__SORT__DIRECTION__ASCENDING;
+	} else {
+		/* Flyte Admin leaves the order to the database; Keel
+		 * lists newest first, the order the console shows. */
+		q.sort_col = "created_at";
+		q.ascending = 0;
+	}
+	rc = svc_page_parse(c, "ListTasks", r->token, q.sort_col, q.ascending,
+	                    1, &page);
+	if (rc != 0)
+		return rc;
+	q.offset = page.offset;
+	q.have_after = page.have_after;
+	q.after_val = page.after_val;
+	if (page.have_after &&
+	    conf_parse_int(page.after_id, &q.after_id) != 0)
+		return call_error(c, RPC_INVALID_ARGUMENT,
+		                  "invalid pagination token %s for ListTasks",
+		                  r->token);
+	rc = repo_task_list(c->svc->db, c->arena, &q, &rows, &n, &more,
+	                    &last_val, &last_id, &err);
+	if (rc != 0)
+		return call_fail(c, rc, err.msg);
+	out = call_new(c, &flyteidl__admin__task_list__descriptor);
+	if (out == NULL || (n > 0 && (out->tasks = arena_calloc(
+	                                  c->arena, n, sizeof(*out->tasks))) ==
+	                                 NULL))
+		return call_error(c, RPC_RESOURCE_EXHAUSTED, "out of memory");
+	for (size_t i = 0; i < n; i++) {
+		out->tasks[i] = svc_task_msg(c, &rows[i]);
+		if (out->tasks[i] == NULL)
+			return call_error(c, RPC_INTERNAL,
+			                  "stored closure of task [%s/%s/%s/%s] "
+			                  "does not decode",
+			                  rows[i].project, rows[i].domain,
+			                  rows[i].name, rows[i].version);
+	}
+	out->n_tasks = n;
+	out->token = (char *)"";
+	if (more) {
+		char *id = arena_printf(c->arena, "%lld", (long long)last_id);
+		out->token = id ? svc_page_next(c, &page, n, q.sort_col,
+		                                q.ascending, &last_val, id)
+		                : NULL;
+		if (out->token == NULL)
+			return call_error(c, RPC_RESOURCE_EXHAUSTED,
+			                  "out of memory");
+	}
+	*resp = &out->base;
+	return 0;
+}
+
+static int svc_list_task_ids(struct call *c, const ProtobufCMessage *req,
+                             ProtobufCMessage **resp)
+{
+	const Flyteidl__Admin__NamedEntityIdentifierListRequest *r =
+	    (const Flyteidl__Admin__NamedEntityIdentifierListRequest *)req;
+	Flyteidl__Admin__NamedEntityIdentifierList *out;
+	struct keel_db_val last = {0};
+	struct svc_page page;
+	struct keel_err err = {0};
+	const char **names;
+	uint32_t limit = 0;
+	size_t n;
+	int more, rc;
+
+	if (svc_empty(r->project))
+		return call_error(c, RPC_INVALID_ARGUMENT, "missing project");
+	if (svc_empty(r->domain))
+		return call_error(c, RPC_INVALID_ARGUMENT, "missing domain");
+	rc = svc_limit(c, r->limit, &limit);
+	if (rc != 0)
+		return rc;
+	/* Flyte Admin ignores filters here; the ids come in name order. */
+	if (r->sort_by != NULL && !svc_empty(r->sort_by->key) &&
+	    strcmp(r->sort_by->key, "name") != 0)
+		return call_error(c, RPC_INVALID_ARGUMENT,
+		                  "invalid sort key '%s'", r->sort_by->key);
+	rc = svc_page_parse(c, "ListTaskIds", r->token, "name", 1, 1, &page);
+	if (rc != 0)
+		return rc;
+	if (page.offset > 0)
+		/* Offsets over distinct names would need a second scan;
+		 * flytectl pages these with our tokens. */
+		return call_error(c, RPC_INVALID_ARGUMENT,
+		                  "invalid pagination token %s for ListTaskIds",
+		                  r->token);
+	rc = repo_task_list_names(
+	    c->svc->db, c->arena, r->project, r->domain, limit,
+	    page.have_after ? (const char *)page.after_val.p : NULL, &names, &n,
+	    &more, &err);
+	if (rc != 0)
+		return call_fail(c, rc, err.msg);
+	out = call_new(c, &flyteidl__admin__named_entity_identifier_list__descriptor);
+	if (out == NULL || (n > 0 && (out->entities = arena_calloc(
+	                                  c->arena, n,
+	                                  sizeof(*out->entities))) == NULL))
+		return call_error(c, RPC_RESOURCE_EXHAUSTED, "out of memory");
+	for (size_t i = 0; i < n; i++) {
+		Flyteidl__Admin__NamedEntityIdentifier *e = call_new(
+		    c, &flyteidl__admin__named_entity_identifier__descriptor);
+		if (e == NULL)
+			return call_error(c, RPC_RESOURCE_EXHAUSTED,
+			                  "out of memory");
+		e->project = r->project;
+		e->domain = r->domain;
+		e->name = (char *)names[i];
+		e->org = r->org;
+		out->entities[i] = e;
+	}
+	out->n_entities = n;
+	out->token = (char *)"";
+	if (more) {
+		last = db_str(names[n - 1]);
+		page.offset = -1;
+		out->token = svc_page_next(c, &page, n, "name", 1, &last,
+		                           names[n - 1]);
+		if (out->token == NULL)
+			return call_error(c, RPC_RESOURCE_EXHAUSTED,
+			                  "out of memory");
+	}
+	*resp = &out->base;
+	return 0;
+}
+
+#define SVC_ADMIN "/flyteidl.service.AdminService/"
+
+const struct svc_route svc_task_routes[] = {
+	{SVC_ADMIN "CreateTask", svc_create_task},
+	{SVC_ADMIN "GetTask", svc_get_task},
+	{SVC_ADMIN "ListTasks", svc_list_tasks},
+	{SVC_ADMIN "ListTaskIds", svc_list_task_ids},
+	{NULL, NULL},
+};
