@@ -52,7 +52,7 @@ build() {
 echo "== 1/4 build with warnings as errors, make check"
 if build build/check --enable-werror; then
 	(cd build/check && make -j"$jobs" check >check.out 2>&1)
-	grep -E '^(PASS|FAIL|ERROR|XPASS|SKIP):' build/check/check.out | grep -v '^PASS' || true
+	grep -aE '^(PASS|FAIL|ERROR|XPASS|SKIP):' build/check/check.out | grep -v '^PASS' || true
 	count build/check/test-suite.log "werror build"
 else
 	count /nonexistent "werror build"
@@ -61,7 +61,7 @@ fi
 echo "== 2/4 AddressSanitizer + UBSan build, make check"
 if build build/asan --enable-werror --enable-sanitizers; then
 	(cd build/asan && make -j"$jobs" check >check.out 2>&1)
-	grep -E '^(PASS|FAIL|ERROR|XPASS|SKIP):' build/asan/check.out | grep -v '^PASS' || true
+	grep -aE '^(PASS|FAIL|ERROR|XPASS|SKIP):' build/asan/check.out | grep -v '^PASS' || true
 	count build/asan/test-suite.log "sanitizer build"
 else
 	count /nonexistent "sanitizer build"
@@ -74,7 +74,7 @@ if [ -d build/check ] && command -v valgrind >/dev/null 2>&1; then
 		make check TESTS="$vg_tests" \
 			LOG_COMPILER="valgrind --quiet --error-exitcode=99 --leak-check=full --errors-for-leak-kinds=definite --track-fds=no" \
 			>valgrind.out 2>&1)
-	grep -E '^(FAIL|ERROR|XPASS):' build/check/valgrind.out || true
+	grep -aE '^(FAIL|ERROR|XPASS):' build/check/valgrind.out || true
 	cp build/check/test-suite.log build/check/valgrind-suite.log 2>/dev/null
 	count build/check/valgrind-suite.log "valgrind"
 else
