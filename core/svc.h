@@ -37,6 +37,7 @@ struct svc_route {
 
 /* Each service file's handlers, NULL-terminated. */
 extern const struct svc_route svc_task_routes[];
+extern const struct svc_route svc_entity_routes[];
 
 /* Handler for a method path, or NULL when not implemented. */
 rpc_handler svc_handler(const char *path);

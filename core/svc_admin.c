@@ -263,7 +263,7 @@ static int svc_list_projects(struct call *c, const ProtobufCMessage *req,
 	if (r->filters != NULL && r->filters[0] != '\0') {
 		struct filter f;
 		rc = svc_filters(c, r->filters, repo_project_filter_cols,
-		                 repo_project_filter_ncols, "project", &f);
+		                 repo_project_filter_ncols, "project", NULL, &f);
 		if (rc != 0)
 			return rc;
 		q.filter_sql = f.sql;
@@ -356,8 +356,8 @@ static const struct svc_route svc_admin_routes[] = {
 
 rpc_handler svc_handler(const char *path)
 {
-	static const struct svc_route *const tables[] = {svc_admin_routes,
-	                                                 svc_task_routes};
+	static const struct svc_route *const tables[] = {
+	    svc_admin_routes, svc_task_routes, svc_entity_routes};
 
 	for (size_t t = 0; t < UTIL_ARRAY_LEN(tables); t++)
 		for (const struct svc_route *r = tables[t]; r->path; r++)

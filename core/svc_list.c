@@ -10,6 +10,7 @@
 #include "conf.h"
 #include "db.h"
 #include "rpc.h"
+#include "svc.h"
 #include "svc_list.h"
 #include "util.h"
 
@@ -114,11 +115,17 @@ int svc_page_parse(struct call *c, const char *what, const char *tok,
 
 int svc_filters(struct call *c, const char *filters,
                 const struct filter_col *cols, size_t ncols,
-                const char *primary, struct filter *f)
+                const char *primary, const char *const *joined,
+                struct filter *f)
 {
-	const char *entities[] = {primary, NULL};
+	const char *entities[8] = {primary};
+	size_t n = 1;
 	char ferr[512];
 	int rc;
+
+	for (; joined != NULL && *joined != NULL && n + 1 < 8; joined++)
+		entities[n++] = *joined;
+	entities[n] = NULL;
 
 	memset(f, 0, sizeof(*f));
 	f->sql = "";
@@ -130,5 +137,16 @@ int svc_filters(struct call *c, const char *filters,
 		return call_error(c, RPC_RESOURCE_EXHAUSTED, "out of memory");
 	if (rc != 0)
 		return call_error(c, RPC_INVALID_ARGUMENT, "%s", ferr);
+	return 0;
+}
+
+int svc_list_limit(struct call *c, uint32_t limit, uint32_t *out)
+{
+	if (limit == 0)
+		return call_error(c, RPC_INVALID_ARGUMENT,
+		                  "invalid value for limit");
+	/* Flyte Admin has no maximum; Keel caps a page at max_page_size
+	 * and the token brings the rest (the console asks for 10000). */
+	*out = limit > c->svc->max_page_size ? c->svc->max_page_size : limit;
 	return 0;
 }

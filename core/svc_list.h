@@ -40,10 +40,18 @@ char *svc_page_next(struct call *c, const struct svc_page *p, size_t n,
                     const char *col, int asc, const struct keel_db_val *last,
                     const char *last_id);
 
-/* Compile filters over cols (entity primary, no joins) into *f; "" or NULL
- * filters give an empty filter.  0, or the call's error. */
+/* The limit rule of every list but ListProjects: 0 is "invalid value
+ * for limit"; above [api] max_page_size it is capped (the token brings
+ * the rest).  0, or the call's error. */
+int svc_list_limit(struct call *c, uint32_t limit, uint32_t *out);
+
+/* Compile filters over cols into *f: bare fields are primary's, and a
+ * field may name primary or one of joined (NULL-terminated, or NULL for
+ * none).  "" or NULL filters give an empty filter.  0, or the call's
+ * error. */
 int svc_filters(struct call *c, const char *filters,
                 const struct filter_col *cols, size_t ncols,
-                const char *primary, struct filter *f);
+                const char *primary, const char *const *joined,
+                struct filter *f);
 
 #endif

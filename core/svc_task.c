@@ -328,18 +328,6 @@ static int svc_get_task(struct call *c, const ProtobufCMessage *req,
 	return 0;
 }
 
-/* Limit rule of every list but ListProjects: required, capped. */
-static int svc_limit(struct call *c, uint32_t limit, uint32_t *out)
-{
-	if (limit == 0)
-		return call_error(c, RPC_INVALID_ARGUMENT,
-		                  "invalid value for limit");
-	/* Flyte Admin has no maximum; Keel caps a page at max_page_size
-	 * and the token brings the rest (the console asks for 10000). */
-	*out = limit > c->svc->max_page_size ? c->svc->max_page_size : limit;
-	return 0;
-}
-
 static int svc_list_tasks(struct call *c, const ProtobufCMessage *req,
                           ProtobufCMessage **resp)
 {
@@ -360,14 +348,14 @@ static int svc_list_tasks(struct call *c, const ProtobufCMessage *req,
 		return call_error(c, RPC_INVALID_ARGUMENT, "missing project");
 	if (svc_empty(r->id->domain))
 		return call_error(c, RPC_INVALID_ARGUMENT, "missing domain");
-	rc = svc_limit(c, r->limit, &q.limit);
+	rc = svc_list_limit(c, r->limit, &q.limit);
 	if (rc != 0)
 		return rc;
 	q.project = r->id->project;
 	q.domain = r->id->domain;
 	q.name = svc_empty(r->id->name) ? NULL : r->id->name;
 	rc = svc_filters(c, r->filters, repo_task_filter_cols,
-	                 repo_task_filter_ncols, "task", &f);
+	                 repo_task_filter_ncols, "task", NULL, &f);
 	if (rc != 0)
 		return rc;
 	q.filter_sql = f.sql;
@@ -450,7 +438,7 @@ static int svc_list_task_ids(struct call *c, const ProtobufCMessage *req,
 		return call_error(c, RPC_INVALID_ARGUMENT, "missing project");
 	if (svc_empty(r->domain))
 		return call_error(c, RPC_INVALID_ARGUMENT, "missing domain");
-	rc = svc_limit(c, r->limit, &limit);
+	rc = svc_list_limit(c, r->limit, &limit);
 	if (rc != 0)
 		return rc;
 	/* Flyte Admin ignores filters here; the ids come in name order. */

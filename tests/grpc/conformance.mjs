@@ -222,6 +222,9 @@ const IMPLEMENTED = {
 	GetTask: [grpc.status.INVALID_ARGUMENT, 'missing id'],
 	ListTasks: [grpc.status.INVALID_ARGUMENT, 'missing project'],
 	ListTaskIds: [grpc.status.INVALID_ARGUMENT, 'missing project'],
+	GetNamedEntity: [grpc.status.INVALID_ARGUMENT, 'missing resource_type'],
+	UpdateNamedEntity: [grpc.status.INVALID_ARGUMENT, 'missing resource_type'],
+	ListNamedEntities: [grpc.status.INVALID_ARGUMENT, 'missing project'],
 };
 const DOMAINS = ['development', 'staging', 'production'];
 const HEALTH = { SERVING: 'SERVING' };

@@ -434,6 +434,121 @@ int main(void)
 		       "second page: the rest, no token");
 	}
 
+	/* --- named entities -------------------------------------------------- */
+	create(&(struct spec){.name = ".flytegen.wf.hello", .version = "v1"}, &m);
+	{
+		Flyteidl__Admin__NamedEntityGetRequest g =
+		    FLYTEIDL__ADMIN__NAMED_ENTITY_GET_REQUEST__INIT;
+		Flyteidl__Admin__NamedEntityUpdateRequest u =
+		    FLYTEIDL__ADMIN__NAMED_ENTITY_UPDATE_REQUEST__INIT;
+		Flyteidl__Admin__NamedEntityListRequest l =
+		    FLYTEIDL__ADMIN__NAMED_ENTITY_LIST_REQUEST__INIT;
+		Flyteidl__Admin__NamedEntityIdentifier id =
+		    FLYTEIDL__ADMIN__NAMED_ENTITY_IDENTIFIER__INIT;
+		Flyteidl__Admin__NamedEntityMetadata md =
+		    FLYTEIDL__ADMIN__NAMED_ENTITY_METADATA__INIT;
+		Flyteidl__Admin__NamedEntity *ne = NULL;
+		Flyteidl__Admin__NamedEntityList *nl = NULL;
+		void *ur;
+
+		id.project = (char *)"flytesnacks";
+		id.domain = (char *)"development";
+		id.name = (char *)"wf.hello";
+		g.id = &id;
+		code = call(ADMIN "GetNamedEntity", &g.base,
+		            &flyteidl__admin__named_entity__descriptor,
+		            (void **)&ne, &m);
+		TAP_HAS_STR(m, "missing resource_type", "resource type required");
+		g.resource_type = FLYTEIDL__CORE__RESOURCE_TYPE__TASK;
+		code = call(ADMIN "GetNamedEntity", &g.base,
+		            &flyteidl__admin__named_entity__descriptor,
+		            (void **)&ne, &m);
+		TAP_OK(code == 0 && ne && ne->metadata &&
+		           ne->metadata->state ==
+		               FLYTEIDL__ADMIN__NAMED_ENTITY_STATE__NAMED_ENTITY_ACTIVE,
+		       "GetNamedEntity: a task without metadata is ACTIVE (%s)",
+		       m);
+		id.name = (char *)"nope";
+		code = call(ADMIN "GetNamedEntity", &g.base, NULL, NULL, &m);
+		TAP_EQ_INT(code, RPC_NOT_FOUND, "a name without versions");
+		u.resource_type = FLYTEIDL__CORE__RESOURCE_TYPE__TASK;
+		u.id = &id;
+		u.metadata = &md;
+		md.description = (char *)"archived for good";
+		md.state = FLYTEIDL__ADMIN__NAMED_ENTITY_STATE__NAMED_ENTITY_ARCHIVED;
+		code = call(ADMIN "UpdateNamedEntity", &u.base, NULL, NULL, &m);
+		TAP_EQ_INT(code, RPC_NOT_FOUND, "update of a name without "
+		                                "versions: NOT_FOUND");
+		id.name = (char *)"x";
+		code = call(ADMIN "UpdateNamedEntity", &u.base,
+		            &flyteidl__admin__named_entity_update_response__descriptor,
+		            &ur, &m);
+		TAP_EQ_INT(code, 0, "archive task x: %s", m);
+		code = call(ADMIN "UpdateNamedEntity", &u.base, NULL, NULL, &m);
+		TAP_EQ_INT(code, 0, "the same update again: %s", m);
+		code = call(ADMIN "GetNamedEntity", &g.base,
+		            &flyteidl__admin__named_entity__descriptor,
+		            (void **)&ne, &m);
+		TAP_OK(code == 0 && ne && ne->metadata &&
+		           ne->metadata->state ==
+		               FLYTEIDL__ADMIN__NAMED_ENTITY_STATE__NAMED_ENTITY_ARCHIVED &&
+		           strcmp(ne->metadata->description,
+		                  "archived for good") == 0,
+		       "the metadata is stored");
+
+		l.resource_type = FLYTEIDL__CORE__RESOURCE_TYPE__TASK;
+		l.project = (char *)"flytesnacks";
+		l.domain = (char *)"development";
+		l.limit = 100;
+		code = call(ADMIN "ListNamedEntities", &l.base,
+		            &flyteidl__admin__named_entity_list__descriptor,
+		            (void **)&nl, &m);
+		TAP_OK(code == 0 && nl && nl->n_entities == 4 &&
+		           strcmp(nl->entities[0]->id->name, "wf.bye") == 0,
+		       "ListNamedEntities: four names, .flytegen hidden (%s)",
+		       m);
+		l.filters = (char *)"eq(state,0)";
+		code = call(ADMIN "ListNamedEntities", &l.base,
+		            &flyteidl__admin__named_entity_list__descriptor,
+		            (void **)&nl, &m);
+		TAP_OK(code == 0 && nl && nl->n_entities == 4,
+		       "state filter: active ones, .flytegen shown (%s, %zu)", m,
+		       nl ? nl->n_entities : 0);
+		l.filters = (char *)"eq(named_entity_metadata.state,1)";
+		code = call(ADMIN "ListNamedEntities", &l.base,
+		            &flyteidl__admin__named_entity_list__descriptor,
+		            (void **)&nl, &m);
+		TAP_OK(code == 0 && nl && nl->n_entities == 1 &&
+		           strcmp(nl->entities[0]->id->name, "x") == 0,
+		       "archived ones by metadata state (%s)", m);
+		l.filters = (char *)"eq(version,v1)";
+		code = call(ADMIN "ListNamedEntities", &l.base, NULL, NULL, &m);
+		TAP_EQ_INT(code, RPC_INVALID_ARGUMENT, "unknown filter field");
+		l.filters = (char *)"";
+		l.limit = 3;
+		code = call(ADMIN "ListNamedEntities", &l.base,
+		            &flyteidl__admin__named_entity_list__descriptor,
+		            (void **)&nl, &m);
+		TAP_OK(code == 0 && nl && nl->n_entities == 3 &&
+		           nl->token[0] != '\0',
+		       "a page of three with a token");
+		l.token = nl ? nl->token : (char *)"";
+		code = call(ADMIN "ListNamedEntities", &l.base,
+		            &flyteidl__admin__named_entity_list__descriptor,
+		            (void **)&nl, &m);
+		TAP_OK(code == 0 && nl && nl->n_entities == 1 &&
+		           strcmp(nl->entities[0]->id->name, "x") == 0 &&
+		           nl->token[0] == '\0',
+		       "and the last one");
+		l.token = (char *)"";
+		l.resource_type = FLYTEIDL__CORE__RESOURCE_TYPE__WORKFLOW;
+		code = call(ADMIN "ListNamedEntities", &l.base,
+		            &flyteidl__admin__named_entity_list__descriptor,
+		            (void **)&nl, &m);
+		TAP_OK(code == 0 && nl && nl->n_entities == 0,
+		       "no workflows can exist yet: empty list");
+	}
+
 	/* --- query plans (SQLite) ---------------------------------------- */
 	if (strcmp(db_dialect(t.db), "sqlite") == 0) {
 		struct repo_task_query q = {.project = "p", .domain = "d",
