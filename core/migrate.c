@@ -79,7 +79,10 @@ static const char *const m2_tasks[] = {
 	" created_at {{BIGINT}} NOT NULL,"
 	" updated_at {{BIGINT}} NOT NULL,"
 	" PRIMARY KEY (resource_type, project, domain, name))",
-	/* Written with a task or workflow that carries a description. */
+	/* Written with a task or workflow that carries a description; entity
+	 * is the serialized admin.DescriptionEntity as registered (tags,
+	 * long description and source link), short_description a copy for
+	 * filters. */
 	"CREATE TABLE description_entities ("
 	" id {{ID}},"
 	" resource_type INTEGER NOT NULL,"
@@ -89,8 +92,7 @@ static const char *const m2_tasks[] = {
 	" version VARCHAR(255) NOT NULL,"
 	" org VARCHAR(63) NOT NULL DEFAULT '',"
 	" short_description VARCHAR(255) NOT NULL DEFAULT '',"
-	" long_description {{BLOB}},"
-	" source_code_link VARCHAR(1024) NOT NULL DEFAULT '',"
+	" entity {{BLOB}},"
 	" created_at {{BIGINT}} NOT NULL,"
 	" updated_at {{BIGINT}} NOT NULL)",
 	"CREATE UNIQUE INDEX description_entities_key ON description_entities "

@@ -97,18 +97,15 @@ static int repo_task_create_tx(struct db_conn *c, void *arg,
 	a[4] = db_str(t->version);
 	a[5] = db_str(t->org ? t->org : "");
 	a[6] = db_str(w->d->short_description ? w->d->short_description : "");
-	a[7] = w->d->long_description
-	           ? db_blob(w->d->long_description, w->d->long_len)
-	           : db_null();
-	a[8] = db_str(w->d->source_code_link ? w->d->source_code_link : "");
-	a[9] = db_int(t->created_at);
-	a[10] = db_int(w->now);
+	a[7] = db_blob(w->d->entity, w->d->entity_len);
+	a[8] = db_int(t->created_at);
+	a[9] = db_int(w->now);
 	rc = db_exec(c,
 	             "INSERT INTO description_entities (resource_type, "
 	             "project, domain, name, version, org, short_description, "
-	             "long_description, source_code_link, created_at, "
-	             "updated_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-	             a, 11, NULL, err);
+	             "entity, created_at, updated_at) "
+	             "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+	             a, 10, NULL, err);
 	if (rc == KEEL_EEXIST)
 		/* Flyte Admin fails the whole create the same way. */
 		return keel_err_set(err, KEEL_EEXIST,

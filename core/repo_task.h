@@ -35,9 +35,8 @@ struct repo_task {
 /* The description entity written with a task (all borrowed). */
 struct repo_description {
 	const char *short_description;
-	const uint8_t *long_description; /* serialized admin.Description */
-	size_t long_len;
-	const char *source_code_link;
+	const uint8_t *entity; /* serialized admin.DescriptionEntity */
+	size_t entity_len;
 };
 
 /* Insert t (and d when not NULL) in one transaction; KEEL_EEXIST when the

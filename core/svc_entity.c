@@ -1,6 +1,7 @@
 /*
  * svc_entity.c -- AdminService: GetNamedEntity, UpdateNamedEntity,
- * ListNamedEntities (reference/flyteadmin-behaviour.md §1.7, §5.2).
+ * ListNamedEntities, GetDescriptionEntity, ListDescriptionEntities
+ * (reference/flyteadmin-behaviour.md §1.6, §1.7, §5.2).
  *
  * Only tasks can be registered so far, so only TASK entities exist; the
  * other resource types answer NOT_FOUND and empty lists, which is what
@@ -12,7 +13,10 @@
 
 #include "arena.h"
 #include "db.h"
+#include "conf.h"
 #include "flyteidl/admin/common.pb-c.h"
+#include "flyteidl/admin/description_entity.pb-c.h"
+#include "repo_description.h"
 #include "repo_entity.h"
 #include "svc.h"
 #include "svc_list.h"
@@ -221,11 +225,168 @@ static int svc_list_named_entities(struct call *c, const ProtobufCMessage *req,
 	return 0;
 }
 
+/* A stored description as an admin.DescriptionEntity with its id, or
+ * NULL. */
+static Flyteidl__Admin__DescriptionEntity *
+svc_description_msg(struct call *c, int rt,
+                    const struct repo_description_row *row)
+{
+	Flyteidl__Admin__DescriptionEntity *d;
+	Flyteidl__Core__Identifier *id =
+	    call_new(c, &flyteidl__core__identifier__descriptor);
+
+	d = flyteidl__admin__description_entity__unpack(
+	    arena_pb_allocator(c->arena), row->entity_len, row->entity);
+	if (d == NULL || id == NULL)
+		return NULL;
+	id->resource_type = (Flyteidl__Core__ResourceType)rt;
+	id->project = (char *)row->project;
+	id->domain = (char *)row->domain;
+	id->name = (char *)row->name;
+	id->version = (char *)row->version;
+	id->org = (char *)row->org;
+	d->id = id;
+	return d;
+}
+
+static int svc_get_description_entity(struct call *c,
+                                      const ProtobufCMessage *req,
+                                      ProtobufCMessage **resp)
+{
+	const Flyteidl__Admin__ObjectGetRequest *r =
+	    (const Flyteidl__Admin__ObjectGetRequest *)req;
+	const Flyteidl__Core__Identifier *id = r->id;
+	struct repo_description_row row;
+	struct keel_err err = {0};
+	Flyteidl__Admin__DescriptionEntity *d;
+	int rc;
+
+	if (id == NULL)
+		return call_error(c, RPC_INVALID_ARGUMENT, "missing id");
+	if (id->resource_type == FLYTEIDL__CORE__RESOURCE_TYPE__UNSPECIFIED)
+		return call_error(c, RPC_INVALID_ARGUMENT,
+		                  "missing resource_type");
+	rc = svc_check_identifier(c, id, id->resource_type);
+	if (rc != 0)
+		return rc;
+	rc = repo_description_get(c->svc->db, c->arena, id->resource_type,
+	                          id->project, id->domain, id->name,
+	                          id->version, &row, &err);
+	if (rc != 0)
+		return call_fail(c, rc, err.msg);
+	d = svc_description_msg(c, id->resource_type, &row);
+	if (d == NULL)
+		return call_error(c, RPC_INTERNAL,
+		                  "stored description of [%s/%s/%s/%s] does not "
+		                  "decode",
+		                  id->project, id->domain, id->name, id->version);
+	*resp = &d->base;
+	return 0;
+}
+
+static int svc_list_description_entities(struct call *c,
+                                         const ProtobufCMessage *req,
+                                         ProtobufCMessage **resp)
+{
+	const Flyteidl__Admin__DescriptionEntityListRequest *r =
+	    (const Flyteidl__Admin__DescriptionEntityListRequest *)req;
+	struct repo_description_query q = {0};
+	struct repo_description_row *rows;
+	struct svc_page page;
+	struct filter f;
+	struct keel_err err = {0};
+	Flyteidl__Admin__DescriptionEntityList *out;
+	size_t n;
+	int more, rc;
+
+	if (r->resource_type == FLYTEIDL__CORE__RESOURCE_TYPE__UNSPECIFIED)
+		return call_error(c, RPC_INVALID_ARGUMENT,
+		                  "missing resource_type");
+	if (r->id == NULL || svc_entity_empty(r->id->project))
+		return call_error(c, RPC_INVALID_ARGUMENT, "missing project");
+	if (svc_entity_empty(r->id->domain))
+		return call_error(c, RPC_INVALID_ARGUMENT, "missing domain");
+	rc = svc_list_limit(c, r->limit, &q.limit);
+	if (rc != 0)
+		return rc;
+	if (r->sort_by != NULL && !svc_entity_empty(r->sort_by->key) &&
+	    (strcmp(r->sort_by->key, "created_at") != 0 ||
+	     r->sort_by->direction != FLYTEIDL__ADMIN__SORT__DIRECTION__DESCENDING))
+		return call_error(c, RPC_INVALID_ARGUMENT,
+		                  "invalid sort key '%s' (descriptions are "
+		                  "listed newest first)",
+		                  r->sort_by->key);
+	rc = svc_filters(c, r->filters, repo_description_filter_cols,
+	                 repo_description_filter_ncols, "description_entity",
+	                 NULL, &f);
+	if (rc != 0)
+		return rc;
+	q.resource_type = r->resource_type;
+	q.project = r->id->project;
+	q.domain = r->id->domain;
+	/* Flyte Admin requires a name even on the route without one, so
+	 * that route always fails there; Keel lists every name instead. */
+	q.name = svc_entity_empty(r->id->name) ? NULL : r->id->name;
+	q.filter_sql = f.sql;
+	q.filter_args = f.args;
+	q.filter_nargs = f.nargs;
+	rc = svc_page_parse(c, "ListDescriptionEntities", r->token,
+	                    "created_at", 0, 1, &page);
+	if (rc != 0)
+		return rc;
+	if (page.offset > 0 ||
+	    (page.have_after &&
+	     (page.after_val.type != KEEL_DB_INT ||
+	      conf_parse_int(page.after_id, &q.after_id) != 0)))
+		return call_error(c, RPC_INVALID_ARGUMENT,
+		                  "invalid pagination token %s for "
+		                  "ListDescriptionEntities",
+		                  r->token);
+	q.have_after = page.have_after;
+	q.after_created = page.after_val.i;
+	rc = repo_description_list(c->svc->db, c->arena, &q, &rows, &n, &more,
+	                           &err);
+	if (rc != 0)
+		return call_fail(c, rc, err.msg);
+	out = call_new(c, &flyteidl__admin__description_entity_list__descriptor);
+	if (out == NULL ||
+	    (n > 0 && (out->descriptionentities = arena_calloc(
+	                   c->arena, n, sizeof(*out->descriptionentities))) ==
+	                  NULL))
+		return call_error(c, RPC_RESOURCE_EXHAUSTED, "out of memory");
+	for (size_t i = 0; i < n; i++) {
+		out->descriptionentities[i] =
+		    svc_description_msg(c, r->resource_type, &rows[i]);
+		if (out->descriptionentities[i] == NULL)
+			return call_error(c, RPC_INTERNAL,
+			                  "stored description of %s does not "
+			                  "decode",
+			                  rows[i].name);
+	}
+	out->n_descriptionentities = n;
+	out->token = (char *)"";
+	if (more) {
+		struct keel_db_val last = db_int(rows[n - 1].created_at);
+		char *lid = arena_printf(c->arena, "%lld",
+		                         (long long)rows[n - 1].id);
+		out->token = lid ? svc_page_next(c, &page, n, "created_at", 0,
+		                                 &last, lid)
+		                 : NULL;
+		if (out->token == NULL)
+			return call_error(c, RPC_RESOURCE_EXHAUSTED,
+			                  "out of memory");
+	}
+	*resp = &out->base;
+	return 0;
+}
+
 #define SVC_ADMIN "/flyteidl.service.AdminService/"
 
 const struct svc_route svc_entity_routes[] = {
 	{SVC_ADMIN "GetNamedEntity", svc_get_named_entity},
 	{SVC_ADMIN "UpdateNamedEntity", svc_update_named_entity},
 	{SVC_ADMIN "ListNamedEntities", svc_list_named_entities},
+	{SVC_ADMIN "GetDescriptionEntity", svc_get_description_entity},
+	{SVC_ADMIN "ListDescriptionEntities", svc_list_description_entities},
 	{NULL, NULL},
 };

@@ -254,17 +254,16 @@ static int svc_create_task(struct call *c, const ProtobufCMessage *req,
 		return call_error(c, RPC_RESOURCE_EXHAUSTED, "out of memory");
 	if (r->spec->description != NULL) {
 		const Flyteidl__Admin__DescriptionEntity *d = r->spec->description;
+		Flyteidl__Admin__DescriptionEntity copy = *d;
+
+		/* Stored without an id: the row's key is the id. */
+		copy.id = NULL;
 		desc.short_description = d->short_description;
 		row.short_description = d->short_description;
-		if (d->long_description != NULL) {
-			desc.long_description = svc_pack(
-			    c, &d->long_description->base, &desc.long_len);
-			if (desc.long_description == NULL)
-				return call_error(c, RPC_RESOURCE_EXHAUSTED,
-				                  "out of memory");
-		}
-		if (d->source_code != NULL)
-			desc.source_code_link = d->source_code->link;
+		desc.entity = svc_pack(c, &copy.base, &desc.entity_len);
+		if (desc.entity == NULL)
+			return call_error(c, RPC_RESOURCE_EXHAUSTED,
+			                  "out of memory");
 		dp = &desc;
 	}
 	rc = repo_task_create(c->svc->db, &row, dp, &err);

@@ -225,6 +225,8 @@ const IMPLEMENTED = {
 	GetNamedEntity: [grpc.status.INVALID_ARGUMENT, 'missing resource_type'],
 	UpdateNamedEntity: [grpc.status.INVALID_ARGUMENT, 'missing resource_type'],
 	ListNamedEntities: [grpc.status.INVALID_ARGUMENT, 'missing project'],
+	GetDescriptionEntity: [grpc.status.INVALID_ARGUMENT, 'missing id'],
+	ListDescriptionEntities: [grpc.status.INVALID_ARGUMENT, 'missing resource_type'],
 };
 const DOMAINS = ['development', 'staging', 'production'];
 const HEALTH = { SERVING: 'SERVING' };

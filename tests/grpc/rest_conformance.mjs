@@ -869,7 +869,7 @@ async function errors() {
 // -- every binding of a method Keel does not implement yet -----------------
 const IMPLEMENTED = new Set(['GetVersion', 'GetDomains', 'ListProjects', 'RegisterProject', 'UpdateProject', 'GetProject',
 	'CreateTask', 'GetTask', 'ListTasks', 'ListTaskIds', 'GetNamedEntity', 'UpdateNamedEntity',
-	'ListNamedEntities']);
+	'ListNamedEntities', 'GetDescriptionEntity', 'ListDescriptionEntities']);
 function sampleFor(type, fieldPath) {
 	let t = type, f = null;
 	for (const part of fieldPath.split('.')) {

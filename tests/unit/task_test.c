@@ -12,6 +12,7 @@
 
 #include "arena.h"
 #include "flyteidl/admin/project.pb-c.h"
+#include "flyteidl/admin/description_entity.pb-c.h"
 #include "flyteidl/admin/task.pb-c.h"
 #include "db.h"
 #include "repo_task.h"
@@ -547,6 +548,58 @@ int main(void)
 		            (void **)&nl, &m);
 		TAP_OK(code == 0 && nl && nl->n_entities == 0,
 		       "no workflows can exist yet: empty list");
+	}
+
+	/* --- description entities ------------------------------------------- */
+	{
+		Flyteidl__Admin__ObjectGetRequest g =
+		    FLYTEIDL__ADMIN__OBJECT_GET_REQUEST__INIT;
+		Flyteidl__Core__Identifier id = FLYTEIDL__CORE__IDENTIFIER__INIT;
+		Flyteidl__Admin__DescriptionEntityListRequest l =
+		    FLYTEIDL__ADMIN__DESCRIPTION_ENTITY_LIST_REQUEST__INIT;
+		Flyteidl__Admin__NamedEntityIdentifier nid =
+		    FLYTEIDL__ADMIN__NAMED_ENTITY_IDENTIFIER__INIT;
+		Flyteidl__Admin__DescriptionEntity *d = NULL;
+		Flyteidl__Admin__DescriptionEntityList *dl = NULL;
+
+		id.project = (char *)"flytesnacks";
+		id.domain = (char *)"development";
+		id.name = (char *)"wf.hello";
+		id.version = (char *)"v1";
+		g.id = &id;
+		code = call(ADMIN "GetDescriptionEntity", &g.base, NULL, NULL, &m);
+		TAP_HAS_STR(m, "missing resource_type", "resource type required");
+		id.resource_type = FLYTEIDL__CORE__RESOURCE_TYPE__TASK;
+		code = call(ADMIN "GetDescriptionEntity", &g.base,
+		            &flyteidl__admin__description_entity__descriptor,
+		            (void **)&d, &m);
+		TAP_OK(code == 0 && d && d->id &&
+		           strcmp(d->short_description, "says hello") == 0 &&
+		           strcmp(d->id->version, "v1") == 0,
+		       "GetDescriptionEntity: the description registered with "
+		       "the task (%s)",
+		       m);
+		id.version = (char *)"v2";
+		code = call(ADMIN "GetDescriptionEntity", &g.base, NULL, NULL, &m);
+		TAP_EQ_INT(code, RPC_NOT_FOUND, "a version without a description");
+		l.resource_type = FLYTEIDL__CORE__RESOURCE_TYPE__TASK;
+		nid.project = (char *)"flytesnacks";
+		nid.domain = (char *)"development";
+		l.id = &nid;
+		l.limit = 10;
+		code = call(ADMIN "ListDescriptionEntities", &l.base,
+		            &flyteidl__admin__description_entity_list__descriptor,
+		            (void **)&dl, &m);
+		TAP_OK(code == 0 && dl && dl->n_descriptionentities == 1 &&
+		           strcmp(dl->descriptionentities[0]->id->name,
+		                  "wf.hello") == 0,
+		       "ListDescriptionEntities without a name lists the "
+		       "project/domain (%s)",
+		       m);
+		l.filters = (char *)"eq(image,x)";
+		code = call(ADMIN "ListDescriptionEntities", &l.base, NULL, NULL,
+		            &m);
+		TAP_EQ_INT(code, RPC_INVALID_ARGUMENT, "unknown filter field");
 	}
 
 	/* --- query plans (SQLite) ---------------------------------------- */
