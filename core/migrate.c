@@ -97,6 +97,12 @@ static const char *const m2_tasks[] = {
 	" updated_at {{BIGINT}} NOT NULL)",
 	"CREATE UNIQUE INDEX description_entities_key ON description_entities "
 	"(resource_type, project, domain, name, version)",
+	/* ListDescriptionEntities: newest first, with or without a name. */
+	"CREATE INDEX description_entities_pd_created ON description_entities "
+	"(resource_type, project, domain, created_at, id)",
+	"CREATE INDEX description_entities_pdn_created ON "
+	"description_entities (resource_type, project, domain, name, "
+	"created_at, id)",
 	NULL,
 };
 

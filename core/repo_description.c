@@ -149,20 +149,16 @@ static int repo_description_list_tx(struct db_conn *c, void *arg,
 	return db_query(c, r->sql, a, n, repo_description_row, r, err);
 }
 
-int repo_description_list(struct db *db, struct arena *a,
-                          const struct repo_description_query *q,
-                          struct repo_description_row **rows, size_t *n,
-                          int *more, struct keel_err *err)
+int repo_description_list_sql(const struct repo_description_query *q,
+                              char *sql, size_t n, struct keel_err *err)
 {
-	struct repo_description_read r = {.a = a, .q = q};
-	char sql[4096];
-	int rc, w;
+	int w;
 
 	if (q->filter_nargs > DESC_FILTER_ARGS_MAX)
 		return keel_err_set(err, KEEL_EINVAL,
 		                    "too many filter values (at most %d)",
 		                    DESC_FILTER_ARGS_MAX);
-	w = util_fmt(sql, sizeof(sql),
+	w = util_fmt(sql, n,
 	             "SELECT " DESC_COLS " FROM description_entities WHERE "
 	             "resource_type = ? AND project = ? AND domain = ?%s%s%s%s%s "
 	             "ORDER BY created_at DESC, id DESC LIMIT ?",
@@ -173,8 +169,23 @@ int repo_description_list(struct db *db, struct arena *a,
 	             q->have_after ? " AND (created_at < ? OR (created_at = ? "
 	                             "AND id < ?))"
 	                           : "");
-	if (w <= 0 || (size_t)w >= sizeof(sql))
+	if (w <= 0 || (size_t)w >= n)
 		return keel_err_set(err, KEEL_EINVAL, "filters are too long");
+	return 0;
+}
+
+int repo_description_list(struct db *db, struct arena *a,
+                          const struct repo_description_query *q,
+                          struct repo_description_row **rows, size_t *n,
+                          int *more, struct keel_err *err)
+{
+	struct repo_description_read r = {.a = a, .q = q};
+	char sql[4096];
+	int rc;
+
+	rc = repo_description_list_sql(q, sql, sizeof(sql), err);
+	if (rc != 0)
+		return rc;
 	r.sql = sql;
 	rc = db_tx(db, KEEL_DB_TX_READ, repo_description_list_tx, &r, err);
 	if (rc != 0)

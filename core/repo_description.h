@@ -46,6 +46,10 @@ struct repo_description_query {
 	int64_t after_created, after_id;
 };
 
+/* The SQL repo_description_list runs (for EXPLAIN in tests). */
+int repo_description_list_sql(const struct repo_description_query *q,
+                              char *sql, size_t n, struct keel_err *err);
+
 int repo_description_list(struct db *db, struct arena *a,
                           const struct repo_description_query *q,
                           struct repo_description_row **rows, size_t *n,

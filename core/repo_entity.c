@@ -26,10 +26,10 @@ static const char *repo_entity_table(int resource_type)
 }
 
 const struct filter_col repo_entity_filter_cols[] = {
-	{"entities", "name", FILTER_TEXT, "e.name"},
+	{"entities", "name", FILTER_TEXT, "t.name"},
 	{"entities", "description", FILTER_TEXT, "COALESCE(m.description, '')"},
 	{"entities", "state", FILTER_INT, "COALESCE(m.state, 0)"},
-	{"named_entity_metadata", "name", FILTER_TEXT, "e.name"},
+	{"named_entity_metadata", "name", FILTER_TEXT, "t.name"},
 	{"named_entity_metadata", "description", FILTER_TEXT,
 	 "COALESCE(m.description, '')"},
 	/* Flyte Admin rewrites a state filter to COALESCE(state, 0) so that
@@ -243,8 +243,6 @@ static int repo_entity_list_tx(struct db_conn *c, void *arg,
 	size_t n = 0;
 
 	o->r.n = 0;
-	a[n++] = db_str(q->project);
-	a[n++] = db_str(q->domain);
 	a[n++] = db_int(q->resource_type);
 	a[n++] = db_str(q->project);
 	a[n++] = db_str(q->domain);
@@ -256,6 +254,40 @@ static int repo_entity_list_tx(struct db_conn *c, void *arg,
 	return db_query(c, o->sql, a, n, repo_entity_row, &o->r, err);
 }
 
+int repo_entity_list_sql(const struct repo_entity_query *q, char *sql,
+                         size_t n, struct keel_err *err)
+{
+	const char *table = repo_entity_table(q->resource_type);
+	int w;
+
+	if (table == NULL)
+		return keel_err_set(err, KEEL_ENOTFOUND, "no such entities");
+	if (q->filter_nargs > ENTITY_FILTER_ARGS_MAX)
+		return keel_err_set(err, KEEL_EINVAL,
+		                    "too many filter values (at most %d)",
+		                    ENTITY_FILTER_ARGS_MAX);
+	/* Grouping the versions by name walks the table's (project,
+	 * domain, name, ...) index in name order, so neither the grouping
+	 * nor the order needs a sort; the metadata is one row per name, so
+	 * MAX() only satisfies SQL's grouping rules. */
+	w = util_fmt(sql, n,
+	             "SELECT t.name, MAX(m.description), "
+	             "COALESCE(MAX(m.state), 0) FROM %s t LEFT JOIN "
+	             "named_entity_metadata m ON m.resource_type = ? AND "
+	             "m.project = t.project AND m.domain = t.domain AND "
+	             "m.name = t.name WHERE t.project = ? AND t.domain = ?"
+	             "%s%s%s%s%s GROUP BY t.name ORDER BY t.name LIMIT ?",
+	             table,
+	             q->hide_flytegen ? " AND t.name NOT LIKE '.flytegen%'" : "",
+	             q->filter_sql && *q->filter_sql ? " AND (" : "",
+	             q->filter_sql && *q->filter_sql ? q->filter_sql : "",
+	             q->filter_sql && *q->filter_sql ? ")" : "",
+	             q->after_name ? " AND t.name > ?" : "");
+	if (w <= 0 || (size_t)w >= n)
+		return keel_err_set(err, KEEL_EINVAL, "filters are too long");
+	return 0;
+}
+
 int repo_entity_list(struct db *db, struct arena *a,
                      const struct repo_entity_query *q,
                      struct repo_entity **rows, size_t *n, int *more,
@@ -265,34 +297,16 @@ int repo_entity_list(struct db *db, struct arena *a,
 	                           .table = repo_entity_table(q->resource_type),
 	                           .q = q};
 	char sql[4096];
-	int rc, w;
+	int rc;
 
 	*n = 0;
 	*more = 0;
 	*rows = NULL;
 	if (o.table == NULL)
 		return 0;
-	if (q->filter_nargs > ENTITY_FILTER_ARGS_MAX)
-		return keel_err_set(err, KEEL_EINVAL,
-		                    "too many filter values (at most %d)",
-		                    ENTITY_FILTER_ARGS_MAX);
-	/* The distinct names come from the versioned table's key index in
-	 * name order; metadata is joined per name. */
-	w = util_fmt(sql, sizeof(sql),
-	             "SELECT e.name, m.description, COALESCE(m.state, 0) FROM "
-	             "(SELECT DISTINCT name FROM %s WHERE project = ? AND "
-	             "domain = ?) e LEFT JOIN named_entity_metadata m ON "
-	             "m.resource_type = ? AND m.project = ? AND m.domain = ? "
-	             "AND m.name = e.name WHERE 1 = 1%s%s%s%s%s "
-	             "ORDER BY e.name LIMIT ?",
-	             o.table,
-	             q->hide_flytegen ? " AND e.name NOT LIKE '.flytegen%'" : "",
-	             q->filter_sql && *q->filter_sql ? " AND (" : "",
-	             q->filter_sql && *q->filter_sql ? q->filter_sql : "",
-	             q->filter_sql && *q->filter_sql ? ")" : "",
-	             q->after_name ? " AND e.name > ?" : "");
-	if (w <= 0 || (size_t)w >= sizeof(sql))
-		return keel_err_set(err, KEEL_EINVAL, "filters are too long");
+	rc = repo_entity_list_sql(q, sql, sizeof(sql), err);
+	if (rc != 0)
+		return rc;
 	o.sql = sql;
 	rc = db_tx(db, KEEL_DB_TX_READ, repo_entity_list_tx, &o, err);
 	if (rc != 0)

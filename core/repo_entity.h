@@ -55,6 +55,10 @@ struct repo_entity_query {
 	const char *after_name; /* keyset: names after this one, or NULL */
 };
 
+/* The SQL repo_entity_list runs (for EXPLAIN in tests); 0 or KEEL_E*. */
+int repo_entity_list_sql(const struct repo_entity_query *q, char *sql,
+                         size_t n, struct keel_err *err);
+
 /* One page in name order; *rows (n) in a; *more when names follow. */
 int repo_entity_list(struct db *db, struct arena *a,
                      const struct repo_entity_query *q,

@@ -15,6 +15,8 @@
 #include "flyteidl/admin/description_entity.pb-c.h"
 #include "flyteidl/admin/task.pb-c.h"
 #include "db.h"
+#include "repo_description.h"
+#include "repo_entity.h"
 #include "repo_task.h"
 #include "rpc.h"
 #include "svc.h"
@@ -636,6 +638,33 @@ int main(void)
 		a[3] = db_int(101);
 		check_plan(t.db, "ListTaskIds (later page)",
 		           repo_task_names_after_sql, a, 4);
+		{
+			struct repo_entity_query eq = {
+			    .resource_type = FLYTEIDL__CORE__RESOURCE_TYPE__TASK,
+			    .project = "p", .domain = "d", .limit = 100,
+			    .hide_flytegen = 1, .after_name = "m"};
+			a[0] = db_int(FLYTEIDL__CORE__RESOURCE_TYPE__TASK);
+			a[1] = db_str("p");
+			a[2] = db_str("d");
+			a[3] = db_str("m");
+			a[4] = db_int(101);
+			repo_entity_list_sql(&eq, sql, sizeof(sql), &e);
+			check_plan(t.db, "ListNamedEntities", sql, a, 5);
+		}
+		{
+			struct repo_description_query dq = {
+			    .resource_type = FLYTEIDL__CORE__RESOURCE_TYPE__TASK,
+			    .project = "p", .domain = "d", .limit = 100};
+			a[3] = db_int(101);
+			repo_description_list_sql(&dq, sql, sizeof(sql), &e);
+			check_plan(t.db, "ListDescriptionEntities", sql, a, 4);
+			dq.name = "n";
+			a[3] = db_str("n");
+			a[4] = db_int(101);
+			repo_description_list_sql(&dq, sql, sizeof(sql), &e);
+			check_plan(t.db, "ListDescriptionEntities (name)", sql, a,
+			           5);
+		}
 	} else {
 		tap_diag("query plans are checked on SQLite only");
 	}
