@@ -97,6 +97,24 @@ void arena_reset(struct arena *a)
 	a->total = 0;
 }
 
+void *arena_grow(struct arena *a, void *old, size_t n, size_t *cap,
+                 size_t size)
+{
+	size_t ncap;
+	void *p;
+
+	if (n < *cap)
+		return old;
+	ncap = *cap ? *cap * 2 : 16;
+	p = arena_alloc(a, ncap * size);
+	if (p == NULL)
+		return NULL;
+	if (n > 0)
+		memcpy(p, old, n * size);
+	*cap = ncap;
+	return p;
+}
+
 void arena_set_limit(struct arena *a, size_t limit)
 {
 	a->limit = limit;

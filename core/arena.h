@@ -32,6 +32,13 @@ char *arena_strndup(struct arena *a, const char *s, size_t n);
 char *arena_printf(struct arena *a, const char *fmt, ...)
     __attribute__((format(printf, 2, 3)));
 
+/* Room for element n of an array of elements of size bytes: old (n
+ * elements) when *cap > n, else a copy in a doubled block with *cap
+ * updated.  NULL when out of memory.  For row arrays built while a
+ * query streams. */
+void *arena_grow(struct arena *a, void *old, size_t n, size_t *cap,
+                 size_t size);
+
 /* Cap on the total bytes an arena may hand out (0: none). */
 void arena_set_limit(struct arena *a, size_t limit);
 size_t arena_used(const struct arena *a);

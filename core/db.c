@@ -9,6 +9,7 @@
 #include <string.h>
 #include <time.h>
 
+#include "arena.h"
 #include "db.h"
 #include "log.h"
 #include "plugin.h"
@@ -264,4 +265,17 @@ int db_query(struct db_conn *c, const char *sql,
 	if (s == NULL)
 		return keel_err_set(err, KEEL_EINTERNAL, "statement too long");
 	return c->db->ops->query(c->drv, s, args, nargs, fn, arg, err);
+}
+
+const char *db_col_text(struct arena *a, const struct keel_db_val *v,
+                        int *nomem)
+{
+	char *s;
+
+	if (v->type != KEEL_DB_TEXT && v->type != KEEL_DB_BLOB)
+		return "";
+	s = arena_strndup(a, v->p ? v->p : "", v->n);
+	if (s == NULL)
+		*nomem = 1;
+	return s ? s : "";
 }

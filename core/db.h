@@ -33,6 +33,13 @@ int db_open(struct plugin_instance *pi, unsigned nconns, struct db **out,
 void db_close(struct db *db);
 
 const char *db_dialect(const struct db *db);
+
+/* A text column copied into a (NUL-terminated); "" for NULL or non-text
+ * values.  Sets *nomem (and returns "") when out of memory, so a row
+ * callback checks once after all its columns. */
+struct arena;
+const char *db_col_text(struct arena *a, const struct keel_db_val *v,
+                        int *nomem);
 uint32_t db_caps(const struct db *db);
 
 /*

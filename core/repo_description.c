@@ -31,18 +31,6 @@ struct repo_description_read {
 	struct keel_db_val key[5];
 };
 
-static const char *repo_desc_str(struct arena *a, const struct keel_db_val *v,
-                                 int *nomem)
-{
-	char *s;
-
-	if (v->type != KEEL_DB_TEXT)
-		return "";
-	if ((s = arena_strndup(a, v->p, v->n)) == NULL)
-		*nomem = 1;
-	return s ? s : "";
-}
-
 static int repo_description_row(void *arg, const struct keel_db_val *cols,
                                 size_t ncols)
 {
@@ -50,24 +38,16 @@ static int repo_description_row(void *arg, const struct keel_db_val *cols,
 	struct repo_description_row *d;
 
 	(void)ncols;
-	if (r->n == r->cap) {
-		size_t cap = r->cap ? r->cap * 2 : 16;
-		struct repo_description_row *v =
-		    arena_alloc(r->a, cap * sizeof(*v));
-		if (v == NULL)
-			goto nomem;
-		if (r->n)
-			memcpy(v, r->rows, r->n * sizeof(*v));
-		r->rows = v;
-		r->cap = cap;
-	}
+	r->rows = arena_grow(r->a, r->rows, r->n, &r->cap, sizeof(*r->rows));
+	if (r->rows == NULL)
+		goto nomem;
 	d = &r->rows[r->n];
 	memset(d, 0, sizeof(*d));
-	d->project = repo_desc_str(r->a, &cols[0], &r->nomem);
-	d->domain = repo_desc_str(r->a, &cols[1], &r->nomem);
-	d->name = repo_desc_str(r->a, &cols[2], &r->nomem);
-	d->version = repo_desc_str(r->a, &cols[3], &r->nomem);
-	d->org = repo_desc_str(r->a, &cols[4], &r->nomem);
+	d->project = db_col_text(r->a, &cols[0], &r->nomem);
+	d->domain = db_col_text(r->a, &cols[1], &r->nomem);
+	d->name = db_col_text(r->a, &cols[2], &r->nomem);
+	d->version = db_col_text(r->a, &cols[3], &r->nomem);
+	d->org = db_col_text(r->a, &cols[4], &r->nomem);
 	if (cols[5].type == KEEL_DB_BLOB && cols[5].n > 0) {
 		uint8_t *b = arena_alloc(r->a, cols[5].n);
 		if (b == NULL)

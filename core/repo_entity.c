@@ -52,23 +52,14 @@ static int repo_entity_row(void *arg, const struct keel_db_val *cols,
 	struct repo_entity *e;
 
 	(void)ncols;
-	if (r->n == r->cap) {
-		size_t cap = r->cap ? r->cap * 2 : 16;
-		struct repo_entity *v = arena_alloc(r->a, cap * sizeof(*v));
-		if (v == NULL)
-			goto nomem;
-		if (r->n)
-			memcpy(v, r->rows, r->n * sizeof(*v));
-		r->rows = v;
-		r->cap = cap;
-	}
+	r->rows = arena_grow(r->a, r->rows, r->n, &r->cap, sizeof(*r->rows));
+	if (r->rows == NULL)
+		goto nomem;
 	e = &r->rows[r->n];
-	e->name = arena_strndup(r->a, cols[0].p ? cols[0].p : "", cols[0].n);
-	e->description = cols[1].type == KEEL_DB_TEXT
-	                     ? arena_strndup(r->a, cols[1].p, cols[1].n)
-	                     : "";
+	e->name = db_col_text(r->a, &cols[0], &r->nomem);
+	e->description = db_col_text(r->a, &cols[1], &r->nomem);
 	e->state = (int)cols[2].i;
-	if (e->name == NULL || e->description == NULL)
+	if (r->nomem)
 		goto nomem;
 	r->n++;
 	return 0;

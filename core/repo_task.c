@@ -138,19 +138,6 @@ struct repo_task_read {
 	int nomem;
 };
 
-static const char *repo_str(struct arena *a, const struct keel_db_val *v,
-                            int *nomem)
-{
-	char *s;
-
-	if (v->type != KEEL_DB_TEXT && v->type != KEEL_DB_BLOB)
-		return "";
-	s = arena_strndup(a, v->p, v->n);
-	if (s == NULL)
-		*nomem = 1;
-	return s ? s : "";
-}
-
 static int repo_task_row(void *arg, const struct keel_db_val *cols,
                          size_t ncols)
 {
@@ -173,14 +160,14 @@ static int repo_task_row(void *arg, const struct keel_db_val *cols,
 	}
 	t = &r->rows[r->n];
 	memset(t, 0, sizeof(*t));
-	t->project = repo_str(r->a, &cols[0], &r->nomem);
-	t->domain = repo_str(r->a, &cols[1], &r->nomem);
-	t->name = repo_str(r->a, &cols[2], &r->nomem);
-	t->version = repo_str(r->a, &cols[3], &r->nomem);
-	t->org = repo_str(r->a, &cols[4], &r->nomem);
-	t->type = repo_str(r->a, &cols[5], &r->nomem);
-	t->short_description = repo_str(r->a, &cols[6], &r->nomem);
-	t->digest = repo_str(r->a, &cols[7], &r->nomem);
+	t->project = db_col_text(r->a, &cols[0], &r->nomem);
+	t->domain = db_col_text(r->a, &cols[1], &r->nomem);
+	t->name = db_col_text(r->a, &cols[2], &r->nomem);
+	t->version = db_col_text(r->a, &cols[3], &r->nomem);
+	t->org = db_col_text(r->a, &cols[4], &r->nomem);
+	t->type = db_col_text(r->a, &cols[5], &r->nomem);
+	t->short_description = db_col_text(r->a, &cols[6], &r->nomem);
+	t->digest = db_col_text(r->a, &cols[7], &r->nomem);
 	if (cols[8].type == KEEL_DB_BLOB && cols[8].n > 0) {
 		uint8_t *b = arena_alloc(r->a, cols[8].n);
 		if (b == NULL)
@@ -373,17 +360,10 @@ static int repo_task_name_row(void *arg, const struct keel_db_val *cols,
 	struct repo_task_names *r = arg;
 
 	(void)ncols;
-	if (r->n == r->cap) {
-		size_t cap = r->cap ? r->cap * 2 : 16;
-		const char **v = arena_alloc(r->a, cap * sizeof(*v));
-		if (v == NULL)
-			goto nomem;
-		if (r->n)
-			memcpy(v, r->names, r->n * sizeof(*v));
-		r->names = v;
-		r->cap = cap;
-	}
-	r->names[r->n] = repo_str(r->a, &cols[0], &r->nomem);
+	r->names = arena_grow(r->a, r->names, r->n, &r->cap, sizeof(*r->names));
+	if (r->names == NULL)
+		goto nomem;
+	r->names[r->n] = db_col_text(r->a, &cols[0], &r->nomem);
 	if (r->nomem)
 		goto nomem;
 	r->n++;
