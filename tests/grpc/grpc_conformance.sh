@@ -182,6 +182,10 @@ while alive "$pid" && [ $i -lt 150 ]; do
 done
 if alive "$pid"; then
 	ok 1 "keeld stops within 15 s of SIGTERM"
+	# Which threads hold the exit (an intermittent seen under ASan).
+	for t in /proc/"$pid"/task/*; do
+		diag "thread $(cat "$t/comm" 2>/dev/null) in $(cat "$t/wchan" 2>/dev/null)"
+	done
 	kill -KILL "$pid"
 else
 	ok 0 "keeld stops within 15 s of SIGTERM"
