@@ -106,9 +106,86 @@ static const char *const m2_tasks[] = {
 	NULL,
 };
 
+/*
+ * Workflows and launch plans.  A workflow's closure is the serialized
+ * admin.WorkflowClosure (the compiled workflow with every task and
+ * subworkflow it uses); interface is its core.TypedInterface, which is all
+ * ListWorkflows returns.  A launch plan's closure is the serialized
+ * admin.LaunchPlan as registered, without its state, which lives in state
+ * alone so that activation rewrites one integer.
+ */
+static const char *const m3_workflows[] = {
+	"CREATE TABLE workflows ("
+	" id {{ID}},"
+	" project VARCHAR(63) NOT NULL,"
+	" domain VARCHAR(63) NOT NULL,"
+	" name VARCHAR(255) NOT NULL,"
+	" version VARCHAR(255) NOT NULL,"
+	" org VARCHAR(63) NOT NULL DEFAULT '',"
+	" short_description VARCHAR(255) NOT NULL DEFAULT '',"
+	" digest VARCHAR(64) NOT NULL,"
+	" interface {{BLOB}},"
+	" closure {{BLOB}},"
+	" closure_uri VARCHAR(1024) NOT NULL DEFAULT '',"
+	" created_at {{BIGINT}} NOT NULL,"
+	" updated_at {{BIGINT}} NOT NULL)",
+	"CREATE UNIQUE INDEX workflows_key ON workflows (project, domain, "
+	"name, version)",
+	"CREATE INDEX workflows_pd_created ON workflows (project, domain, "
+	"created_at, id)",
+	"CREATE INDEX workflows_pdn_created ON workflows (project, domain, "
+	"name, created_at, id)",
+	"CREATE TABLE launch_plans ("
+	" id {{ID}},"
+	" project VARCHAR(63) NOT NULL,"
+	" domain VARCHAR(63) NOT NULL,"
+	" name VARCHAR(255) NOT NULL,"
+	" version VARCHAR(255) NOT NULL,"
+	" org VARCHAR(63) NOT NULL DEFAULT '',"
+	" short_description VARCHAR(255) NOT NULL DEFAULT '',"
+	" workflow_id {{BIGINT}} NOT NULL,"
+	" state INTEGER NOT NULL DEFAULT 0,"
+	" schedule_type VARCHAR(16) NOT NULL DEFAULT 'NONE',"
+	" launch_condition_type VARCHAR(16) NOT NULL DEFAULT '',"
+	" digest VARCHAR(64) NOT NULL,"
+	" closure {{BLOB}},"
+	" closure_uri VARCHAR(1024) NOT NULL DEFAULT '',"
+	" created_at {{BIGINT}} NOT NULL,"
+	" updated_at {{BIGINT}} NOT NULL)",
+	"CREATE UNIQUE INDEX launch_plans_key ON launch_plans (project, "
+	"domain, name, version)",
+	"CREATE INDEX launch_plans_pd_created ON launch_plans (project, "
+	"domain, created_at, id)",
+	"CREATE INDEX launch_plans_pdn_created ON launch_plans (project, "
+	"domain, name, created_at, id)",
+	/* ListActiveLaunchPlans, and finding the active version of a name. */
+	"CREATE INDEX launch_plans_pd_state ON launch_plans (project, domain, "
+	"state, created_at, id)",
+	"CREATE INDEX launch_plans_pdn_state ON launch_plans (project, domain, "
+	"name, state)",
+	/* The schedule outbox: every (de)activation that adds or removes a
+	 * schedule writes a row here in the same transaction; the scheduler
+	 * consumes rows in id order and stamps consumed_at. */
+	"CREATE TABLE schedule_changes ("
+	" id {{ID}},"
+	" launch_plan_id {{BIGINT}} NOT NULL,"
+	" project VARCHAR(63) NOT NULL,"
+	" domain VARCHAR(63) NOT NULL,"
+	" name VARCHAR(255) NOT NULL,"
+	" version VARCHAR(255) NOT NULL,"
+	" action VARCHAR(8) NOT NULL,"
+	" schedule {{BLOB}},"
+	" created_at {{BIGINT}} NOT NULL,"
+	" consumed_at {{BIGINT}})",
+	"CREATE INDEX schedule_changes_pending ON schedule_changes "
+	"(consumed_at, id)",
+	NULL,
+};
+
 static const struct migration migrations[] = {
 	{1, "projects", m1_projects},
 	{2, "tasks", m2_tasks},
+	{3, "workflows", m3_workflows},
 };
 
 static const char migrate_table[] =

@@ -20,6 +20,10 @@ static const char *repo_entity_table(int resource_type)
 	switch (resource_type) {
 	case FLYTEIDL__CORE__RESOURCE_TYPE__TASK:
 		return "tasks";
+	case FLYTEIDL__CORE__RESOURCE_TYPE__WORKFLOW:
+		return "workflows";
+	case FLYTEIDL__CORE__RESOURCE_TYPE__LAUNCH_PLAN:
+		return "launch_plans";
 	default:
 		return NULL;
 	}

@@ -2,10 +2,6 @@
  * svc_entity.c -- AdminService: GetNamedEntity, UpdateNamedEntity,
  * ListNamedEntities, GetDescriptionEntity, ListDescriptionEntities
  * (reference/flyteadmin-behaviour.md §1.6, §1.7, §5.2).
- *
- * Only tasks can be registered so far, so only TASK entities exist; the
- * other resource types answer NOT_FOUND and empty lists, which is what
- * they hold.
  */
 #include "config.h"
 

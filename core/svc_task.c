@@ -18,9 +18,10 @@
 #include "flyteidl/admin/task.pb-c.h"
 #include "pbdiff.h"
 #include "repo_project.h"
-#include "repo_task.h"
+#include "repo_ver.h"
 #include "svc.h"
 #include "svc_list.h"
+#include "svc_ver.h"
 #include "task_resources.h"
 #include "util.h"
 
@@ -158,31 +159,19 @@ static int svc_check_template(struct call *c,
 	return 0;
 }
 
-/* Serialized message in the arena; NULL when out of memory. */
-static uint8_t *svc_pack(struct call *c, const ProtobufCMessage *m,
-                         size_t *len)
-{
-	size_t n = protobuf_c_message_get_packed_size(m);
-	uint8_t *b = arena_alloc(c->arena, n ? n : 1);
-
-	if (b != NULL)
-		*len = protobuf_c_message_pack(m, b);
-	return b;
-}
-
 /* Existing version at the same key: identical or not (§1.5). */
 static int svc_task_exists(struct call *c, const Flyteidl__Core__Identifier *id,
                            const char *digest,
                            const Flyteidl__Core__CompiledTask *mine)
 {
 	Flyteidl__Admin__TaskClosure *old;
-	struct repo_task row;
+	struct repo_ver row;
 	struct keel_err err = {0};
 	char diff[512] = "";
 	int rc;
 
-	rc = repo_task_get(c->svc->db, c->arena, id->project, id->domain,
-	                   id->name, id->version, &row, &err);
+	rc = repo_ver_get(c->svc->db, c->arena, &repo_kind_task, id->project,
+	                  id->domain, id->name, id->version, &row, &err);
 	if (rc != 0)
 		return call_fail(c, rc, err.msg);
 	if (strcmp(row.digest, digest) == 0)
@@ -210,7 +199,7 @@ static int svc_create_task(struct call *c, const ProtobufCMessage *req,
 	Google__Protobuf__Timestamp ts = GOOGLE__PROTOBUF__TIMESTAMP__INIT;
 	Flyteidl__Core__TaskTemplate tmpl;
 	struct repo_description desc = {0}, *dp = NULL;
-	struct repo_task row = {0};
+	struct repo_ver row = {0};
 	struct keel_err err = {0};
 	uint8_t digest[32];
 	char hex[65];
@@ -266,7 +255,7 @@ static int svc_create_task(struct call *c, const ProtobufCMessage *req,
 			                  "out of memory");
 		dp = &desc;
 	}
-	rc = repo_task_create(c->svc->db, &row, dp, &err);
+	rc = repo_ver_create(c->svc->db, &repo_kind_task, &row, dp, &err);
 	if (rc == KEEL_EEXIST)
 		return svc_task_exists(c, r->id, hex, &ct);
 	if (rc != 0)
@@ -279,7 +268,7 @@ static int svc_create_task(struct call *c, const ProtobufCMessage *req,
 /* A row as an admin.Task in the arena, or NULL (out of memory or a
  * closure that does not decode). */
 static Flyteidl__Admin__Task *svc_task_msg(struct call *c,
-                                           const struct repo_task *row)
+                                           const struct repo_ver *row)
 {
 	Flyteidl__Admin__Task *t = call_new(c, &flyteidl__admin__task__descriptor);
 	Flyteidl__Core__Identifier *id =
@@ -305,7 +294,7 @@ static int svc_get_task(struct call *c, const ProtobufCMessage *req,
 {
 	const Flyteidl__Admin__ObjectGetRequest *r =
 	    (const Flyteidl__Admin__ObjectGetRequest *)req;
-	struct repo_task row;
+	struct repo_ver row;
 	struct keel_err err = {0};
 	Flyteidl__Admin__Task *t;
 	int rc;
@@ -313,8 +302,9 @@ static int svc_get_task(struct call *c, const ProtobufCMessage *req,
 	rc = svc_check_identifier(c, r->id, FLYTEIDL__CORE__RESOURCE_TYPE__TASK);
 	if (rc != 0)
 		return rc;
-	rc = repo_task_get(c->svc->db, c->arena, r->id->project, r->id->domain,
-	                   r->id->name, r->id->version, &row, &err);
+	rc = repo_ver_get(c->svc->db, c->arena, &repo_kind_task, r->id->project,
+	                  r->id->domain, r->id->name, r->id->version, &row,
+	                  &err);
 	if (rc != 0)
 		return call_fail(c, rc, err.msg);
 	t = svc_task_msg(c, &row);
@@ -332,89 +322,39 @@ static int svc_list_tasks(struct call *c, const ProtobufCMessage *req,
 {
 	const Flyteidl__Admin__ResourceListRequest *r =
 	    (const Flyteidl__Admin__ResourceListRequest *)req;
-	struct repo_task_query q = {.offset = 0};
-	struct svc_page page;
-	struct filter f;
-	struct repo_task *rows;
-	struct keel_db_val last_val = {0};
-	int64_t last_id = 0;
-	struct keel_err err = {0};
+	struct svc_ver_list_req lr = {"ListTasks"};
+	struct svc_ver_page pg;
 	Flyteidl__Admin__TaskList *out;
-	size_t n;
-	int more, rc;
+	int rc;
 
-	if (r->id == NULL || svc_empty(r->id->project))
+	if (r->id == NULL)
 		return call_error(c, RPC_INVALID_ARGUMENT, "missing project");
-	if (svc_empty(r->id->domain))
-		return call_error(c, RPC_INVALID_ARGUMENT, "missing domain");
-	rc = svc_list_limit(c, r->limit, &q.limit);
+	lr.project = r->id->project;
+	lr.domain = r->id->domain;
+	lr.name = r->id->name;
+	lr.limit = r->limit;
+	lr.filters = r->filters;
+	lr.sort_by = r->sort_by;
+	lr.token = r->token;
+	rc = svc_ver_list(c, &repo_kind_task, &lr, &pg);
 	if (rc != 0)
 		return rc;
-	q.project = r->id->project;
-	q.domain = r->id->domain;
-	q.name = svc_empty(r->id->name) ? NULL : r->id->name;
-	rc = svc_filters(c, r->filters, repo_task_filter_cols,
-	                 repo_task_filter_ncols, "task", NULL, &f);
-	if (rc != 0)
-		return rc;
-	q.filter_sql = f.sql;
-	q.filter_args = f.args;
-	q.filter_nargs = f.nargs;
-	if (r->sort_by != NULL && !svc_empty(r->sort_by->key)) {
-		if (repo_task_sort_column(r->sort_by->key, NULL) < 0)
-			return call_error(c, RPC_INVALID_ARGUMENT,
-			                  "invalid sort key '%s'",
-			                  r->sort_by->key);
-		q.sort_col = r->sort_by->key;
-		q.ascending = r->sort_by->direction ==
-		              FLYTEIDL__ADMIN__SORT__DIRECTION__ASCENDING;
-	} else {
-		/* Flyte Admin leaves the order to the database; Keel
-		 * lists newest first, the order the console shows. */
-		q.sort_col = "created_at";
-		q.ascending = 0;
-	}
-	rc = svc_page_parse(c, "ListTasks", r->token, q.sort_col, q.ascending,
-	                    1, &page);
-	if (rc != 0)
-		return rc;
-	q.offset = page.offset;
-	q.have_after = page.have_after;
-	q.after_val = page.after_val;
-	if (page.have_after &&
-	    conf_parse_int(page.after_id, &q.after_id) != 0)
-		return call_error(c, RPC_INVALID_ARGUMENT,
-		                  "invalid pagination token %s for ListTasks",
-		                  r->token);
-	rc = repo_task_list(c->svc->db, c->arena, &q, &rows, &n, &more,
-	                    &last_val, &last_id, &err);
-	if (rc != 0)
-		return call_fail(c, rc, err.msg);
 	out = call_new(c, &flyteidl__admin__task_list__descriptor);
-	if (out == NULL || (n > 0 && (out->tasks = arena_calloc(
-	                                  c->arena, n, sizeof(*out->tasks))) ==
-	                                 NULL))
+	if (out == NULL || (pg.n > 0 && (out->tasks = arena_calloc(
+	                                     c->arena, pg.n,
+	                                     sizeof(*out->tasks))) == NULL))
 		return call_error(c, RPC_RESOURCE_EXHAUSTED, "out of memory");
-	for (size_t i = 0; i < n; i++) {
-		out->tasks[i] = svc_task_msg(c, &rows[i]);
+	for (size_t i = 0; i < pg.n; i++) {
+		out->tasks[i] = svc_task_msg(c, &pg.rows[i]);
 		if (out->tasks[i] == NULL)
 			return call_error(c, RPC_INTERNAL,
 			                  "stored closure of task [%s/%s/%s/%s] "
 			                  "does not decode",
-			                  rows[i].project, rows[i].domain,
-			                  rows[i].name, rows[i].version);
+			                  pg.rows[i].project, pg.rows[i].domain,
+			                  pg.rows[i].name, pg.rows[i].version);
 	}
-	out->n_tasks = n;
-	out->token = (char *)"";
-	if (more) {
-		char *id = arena_printf(c->arena, "%lld", (long long)last_id);
-		out->token = id ? svc_page_next(c, &page, n, q.sort_col,
-		                                q.ascending, &last_val, id)
-		                : NULL;
-		if (out->token == NULL)
-			return call_error(c, RPC_RESOURCE_EXHAUSTED,
-			                  "out of memory");
-	}
+	out->n_tasks = pg.n;
+	out->token = pg.token;
 	*resp = &out->base;
 	return 0;
 }
@@ -422,74 +362,7 @@ static int svc_list_tasks(struct call *c, const ProtobufCMessage *req,
 static int svc_list_task_ids(struct call *c, const ProtobufCMessage *req,
                              ProtobufCMessage **resp)
 {
-	const Flyteidl__Admin__NamedEntityIdentifierListRequest *r =
-	    (const Flyteidl__Admin__NamedEntityIdentifierListRequest *)req;
-	Flyteidl__Admin__NamedEntityIdentifierList *out;
-	struct keel_db_val last = {0};
-	struct svc_page page;
-	struct keel_err err = {0};
-	const char **names;
-	uint32_t limit = 0;
-	size_t n;
-	int more, rc;
-
-	if (svc_empty(r->project))
-		return call_error(c, RPC_INVALID_ARGUMENT, "missing project");
-	if (svc_empty(r->domain))
-		return call_error(c, RPC_INVALID_ARGUMENT, "missing domain");
-	rc = svc_list_limit(c, r->limit, &limit);
-	if (rc != 0)
-		return rc;
-	/* Flyte Admin ignores filters here; the ids come in name order. */
-	if (r->sort_by != NULL && !svc_empty(r->sort_by->key) &&
-	    strcmp(r->sort_by->key, "name") != 0)
-		return call_error(c, RPC_INVALID_ARGUMENT,
-		                  "invalid sort key '%s'", r->sort_by->key);
-	rc = svc_page_parse(c, "ListTaskIds", r->token, "name", 1, 1, &page);
-	if (rc != 0)
-		return rc;
-	if (page.offset > 0)
-		/* Offsets over distinct names would need a second scan;
-		 * flytectl pages these with our tokens. */
-		return call_error(c, RPC_INVALID_ARGUMENT,
-		                  "invalid pagination token %s for ListTaskIds",
-		                  r->token);
-	rc = repo_task_list_names(
-	    c->svc->db, c->arena, r->project, r->domain, limit,
-	    page.have_after ? (const char *)page.after_val.p : NULL, &names, &n,
-	    &more, &err);
-	if (rc != 0)
-		return call_fail(c, rc, err.msg);
-	out = call_new(c, &flyteidl__admin__named_entity_identifier_list__descriptor);
-	if (out == NULL || (n > 0 && (out->entities = arena_calloc(
-	                                  c->arena, n,
-	                                  sizeof(*out->entities))) == NULL))
-		return call_error(c, RPC_RESOURCE_EXHAUSTED, "out of memory");
-	for (size_t i = 0; i < n; i++) {
-		Flyteidl__Admin__NamedEntityIdentifier *e = call_new(
-		    c, &flyteidl__admin__named_entity_identifier__descriptor);
-		if (e == NULL)
-			return call_error(c, RPC_RESOURCE_EXHAUSTED,
-			                  "out of memory");
-		e->project = r->project;
-		e->domain = r->domain;
-		e->name = (char *)names[i];
-		e->org = r->org;
-		out->entities[i] = e;
-	}
-	out->n_entities = n;
-	out->token = (char *)"";
-	if (more) {
-		last = db_str(names[n - 1]);
-		page.offset = -1;
-		out->token = svc_page_next(c, &page, n, "name", 1, &last,
-		                           names[n - 1]);
-		if (out->token == NULL)
-			return call_error(c, RPC_RESOURCE_EXHAUSTED,
-			                  "out of memory");
-	}
-	*resp = &out->base;
-	return 0;
+	return svc_ver_list_ids(c, &repo_kind_task, "ListTaskIds", req, resp);
 }
 
 #define SVC_ADMIN "/flyteidl.service.AdminService/"

@@ -17,7 +17,7 @@
 #include "db.h"
 #include "repo_description.h"
 #include "repo_entity.h"
-#include "repo_task.h"
+#include "repo_ver.h"
 #include "rpc.h"
 #include "svc.h"
 #include "tap.h"
@@ -606,7 +606,7 @@ int main(void)
 
 	/* --- query plans (SQLite) ---------------------------------------- */
 	if (strcmp(db_dialect(t.db), "sqlite") == 0) {
-		struct repo_task_query q = {.project = "p", .domain = "d",
+		struct repo_ver_query q = {.project = "p", .domain = "d",
 		                            .limit = 100, .sort_col = "created_at",
 		                            .offset = -1};
 		struct keel_db_val a[8];
@@ -616,12 +616,12 @@ int main(void)
 		a[0] = db_str("p");
 		a[1] = db_str("d");
 		a[2] = db_int(101);
-		repo_task_list_sql(&q, sql, sizeof(sql), &e);
+		repo_ver_list_sql(&repo_kind_task, &q, sql, sizeof(sql), &e);
 		check_plan(t.db, "ListTasks (project, domain)", sql, a, 3);
 		q.name = "n";
 		a[2] = db_str("n");
 		a[3] = db_int(101);
-		repo_task_list_sql(&q, sql, sizeof(sql), &e);
+		repo_ver_list_sql(&repo_kind_task, &q, sql, sizeof(sql), &e);
 		check_plan(t.db, "ListTasks (name)", sql, a, 4);
 		q.have_after = 1;
 		q.after_val = db_int(5);
@@ -630,14 +630,15 @@ int main(void)
 		a[4] = db_int(5);
 		a[5] = db_int(9);
 		a[6] = db_int(101);
-		repo_task_list_sql(&q, sql, sizeof(sql), &e);
+		repo_ver_list_sql(&repo_kind_task, &q, sql, sizeof(sql), &e);
 		check_plan(t.db, "ListTasks (name, later page)", sql, a, 7);
 		a[2] = db_int(101);
-		check_plan(t.db, "ListTaskIds", repo_task_names_sql, a, 3);
+		repo_ver_names_sql(&repo_kind_task, 0, sql, sizeof(sql));
+		check_plan(t.db, "ListTaskIds", sql, a, 3);
 		a[2] = db_str("m");
 		a[3] = db_int(101);
-		check_plan(t.db, "ListTaskIds (later page)",
-		           repo_task_names_after_sql, a, 4);
+		repo_ver_names_sql(&repo_kind_task, 1, sql, sizeof(sql));
+		check_plan(t.db, "ListTaskIds (later page)", sql, a, 4);
 		{
 			struct repo_entity_query eq = {
 			    .resource_type = FLYTEIDL__CORE__RESOURCE_TYPE__TASK,
