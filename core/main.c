@@ -147,6 +147,9 @@ static const struct keel_config_key main_registry_schema[] = {
 	MAIN_KEY("task_types", KEEL_CFG_STR, 0, "",
 	         "task types that may be registered, separated by commas or "
 	         "spaces; empty: any"),
+	MAIN_RANGE("max_workflow_nodes", KEEL_CFG_INT, "100", 1, 100000,
+	           "most nodes a workflow (or subworkflow) template may have, "
+	           "not counting those nested in branches"),
 	{NULL, 0, 0, NULL, NULL, 0, 0},
 };
 
@@ -565,6 +568,11 @@ static int main_configure(struct main_state *st, const struct main_opts *o)
 		if (conf_str(st->registry, "task_types", &st->svc.task_types) !=
 		    0)
 			st->svc.task_types = NULL;
+		{
+			int64_t nodes = 100;
+			conf_int(st->registry, "max_workflow_nodes", &nodes);
+			st->svc.max_workflow_nodes = (size_t)nodes;
+		}
 	}
 	return main_domains(st);
 }

@@ -28,6 +28,7 @@ struct svc {
 	 * separated; NULL or "": any). */
 	const struct task_resource_limits *task_limits;
 	const char *task_types;
+	size_t max_workflow_nodes; /* per template; 0: no limit */
 };
 
 struct svc_route {
@@ -38,6 +39,8 @@ struct svc_route {
 /* Each service file's handlers, NULL-terminated. */
 extern const struct svc_route svc_task_routes[];
 extern const struct svc_route svc_entity_routes[];
+extern const struct svc_route svc_workflow_routes[];
+extern const struct svc_route svc_launch_plan_routes[];
 
 /* Handler for a method path, or NULL when not implemented. */
 rpc_handler svc_handler(const char *path);
@@ -53,6 +56,11 @@ struct Flyteidl__Core__Identifier;
 int svc_check_identifier(struct call *c,
                          const struct Flyteidl__Core__Identifier *id,
                          int resource_type);
+/* The same for Get and Update calls, which also accept an UNSPECIFIED
+ * resource type (a REST path has none). */
+int svc_check_get_identifier(struct call *c,
+                             const struct Flyteidl__Core__Identifier *id,
+                             int resource_type);
 int svc_check_project_domain(struct call *c, const char *project,
                              const char *domain);
 

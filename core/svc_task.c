@@ -46,6 +46,21 @@ static int svc_empty(const char *s)
 	return s == NULL || s[0] == '\0';
 }
 
+int svc_check_get_identifier(struct call *c,
+                             const Flyteidl__Core__Identifier *id,
+                             int resource_type)
+{
+	/* A REST path carries no resource type; Flyte Admin's Get and Update
+	 * handlers take the one their URL implies. */
+	if (id != NULL &&
+	    id->resource_type == FLYTEIDL__CORE__RESOURCE_TYPE__UNSPECIFIED) {
+		Flyteidl__Core__Identifier copy = *id;
+		copy.resource_type = (Flyteidl__Core__ResourceType)resource_type;
+		return svc_check_identifier(c, &copy, resource_type);
+	}
+	return svc_check_identifier(c, id, resource_type);
+}
+
 int svc_check_identifier(struct call *c, const Flyteidl__Core__Identifier *id,
                          int resource_type)
 {
@@ -299,7 +314,8 @@ static int svc_get_task(struct call *c, const ProtobufCMessage *req,
 	Flyteidl__Admin__Task *t;
 	int rc;
 
-	rc = svc_check_identifier(c, r->id, FLYTEIDL__CORE__RESOURCE_TYPE__TASK);
+	rc = svc_check_get_identifier(c, r->id,
+	                              FLYTEIDL__CORE__RESOURCE_TYPE__TASK);
 	if (rc != 0)
 		return rc;
 	rc = repo_ver_get(c->svc->db, c->arena, &repo_kind_task, r->id->project,

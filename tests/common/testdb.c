@@ -137,3 +137,43 @@ int testdb_call(struct svc *svc, struct arena *a, const char *method,
 	}
 	return c.code;
 }
+
+struct testdb_plan {
+	const char *sql;
+	const struct keel_db_val *args;
+	size_t nargs;
+	char *out;
+	size_t outlen;
+};
+
+static int testdb_plan_row(void *arg, const struct keel_db_val *cols,
+                           size_t n)
+{
+	struct testdb_plan *p = arg;
+	size_t len = strlen(p->out);
+
+	if (n >= 4 && cols[3].type == KEEL_DB_TEXT)
+		snprintf(p->out + len, p->outlen - len, "%.*s; ",
+		         (int)cols[3].n, (const char *)cols[3].p);
+	return 0;
+}
+
+static int testdb_plan_tx(struct db_conn *c, void *arg, struct keel_err *err)
+{
+	struct testdb_plan *p = arg;
+	char q[8192];
+
+	snprintf(q, sizeof(q), "EXPLAIN QUERY PLAN %s", p->sql);
+	p->out[0] = '\0';
+	return db_query(c, q, p->args, p->nargs, testdb_plan_row, p, err);
+}
+
+int testdb_explain(struct db *db, const char *sql,
+                   const struct keel_db_val *args, size_t nargs, char *out,
+                   size_t outlen, struct keel_err *err)
+{
+	struct testdb_plan p = {sql, args, nargs, out, outlen};
+
+	out[0] = '\0';
+	return db_tx(db, KEEL_DB_TX_READ, testdb_plan_tx, &p, err);
+}

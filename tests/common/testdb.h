@@ -45,4 +45,12 @@ int testdb_call(struct svc *svc, struct arena *a, const char *method,
                 const ProtobufCMessageDescriptor *out_desc, void **out,
                 const char **message);
 
+/* SQLite's EXPLAIN QUERY PLAN of sql (its ? bound to args) as one line
+ * of "detail; " parts in out.  0, or the KEEL_E* of the query. */
+struct keel_db_val;
+struct keel_err;
+int testdb_explain(struct db *db, const char *sql,
+                   const struct keel_db_val *args, size_t nargs, char *out,
+                   size_t outlen, struct keel_err *err);
+
 #endif

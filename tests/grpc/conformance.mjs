@@ -227,6 +227,17 @@ const IMPLEMENTED = {
 	ListNamedEntities: [grpc.status.INVALID_ARGUMENT, 'missing project'],
 	GetDescriptionEntity: [grpc.status.INVALID_ARGUMENT, 'missing id'],
 	ListDescriptionEntities: [grpc.status.INVALID_ARGUMENT, 'missing resource_type'],
+	CreateWorkflow: [grpc.status.INVALID_ARGUMENT, 'missing id'],
+	GetWorkflow: [grpc.status.INVALID_ARGUMENT, 'missing id'],
+	ListWorkflows: [grpc.status.INVALID_ARGUMENT, 'missing project'],
+	ListWorkflowIds: [grpc.status.INVALID_ARGUMENT, 'missing project'],
+	CreateLaunchPlan: [grpc.status.INVALID_ARGUMENT, 'missing id'],
+	UpdateLaunchPlan: [grpc.status.INVALID_ARGUMENT, 'missing id'],
+	GetLaunchPlan: [grpc.status.INVALID_ARGUMENT, 'missing id'],
+	GetActiveLaunchPlan: [grpc.status.INVALID_ARGUMENT, 'missing project'],
+	ListLaunchPlans: [grpc.status.INVALID_ARGUMENT, 'missing project'],
+	ListActiveLaunchPlans: [grpc.status.INVALID_ARGUMENT, 'missing project'],
+	ListLaunchPlanIds: [grpc.status.INVALID_ARGUMENT, 'missing project'],
 };
 const DOMAINS = ['development', 'staging', 'production'];
 const HEALTH = { SERVING: 'SERVING' };
@@ -357,6 +368,7 @@ async function main() {
 	await projects();
 	await listing();
 	await limits();
+	await registry();
 	await concurrency();
 
 	for (const c of [...Object.values(clients), health]) c.close();
@@ -586,6 +598,125 @@ async function concurrency() {
 	const all = await call(admin, 'ListProjects', { limit: 1000 });
 	is(ids(all).filter((i) => i.startsWith('conc-') || i === 'race'), [...newIds, 'race'], all,
 		'all of them are listed, in order');
+}
+
+// -- the registry: tasks, workflows, launch plans (checklist 5, 8-11, 13-17)
+const PD = { project: 'reg', domain: 'development' };
+const rid = (resource_type, name, version = 'v1') => ({ resource_type, ...PD, name, version });
+const intT = { simple: 'INTEGER' };
+const vars = (o) => ({ variables: Object.fromEntries(Object.entries(o).map(([k, t]) => [k, { type: t }])) });
+const promise = (node_id, v) => ({ promise: { node_id, var: v } });
+const bind = (v, binding) => ({ var: v, binding });
+const lit = (i) => ({ scalar: { primitive: { integer: String(i) } } });
+function wfReq(name, nodes, outputs, version = 'v1') {
+	return {
+		id: rid('WORKFLOW', name, version),
+		spec: { template: { interface: { inputs: vars({ x: intT }), outputs: vars({ o: intT }) }, nodes, outputs } },
+	};
+}
+const addNode = (id, a, b) => ({
+	id, task_node: { reference_id: rid('TASK', 'reg.add') }, inputs: [bind('a', a), bind('b', b)],
+});
+// The type URLs of the google.rpc.Status details grpc-js leaves in the
+// trailers: each Any's type_url (field 1) inside details (field 3).
+function statusDetailTypes(r) {
+	const bin = r.trailing?.get('grpc-status-details-bin')?.[0];
+	const urls = [];
+	if (!Buffer.isBuffer(bin)) return urls;
+	const varint = (b, i) => { let v = 0, s = 0, c; do { c = b[i++]; v += (c & 0x7f) * 2 ** s; s += 7; } while (c & 0x80); return [v, i]; };
+	for (let i = 0; i < bin.length;) {
+		let key, len;
+		[key, i] = varint(bin, i);
+		if ((key & 7) === 0) { [, i] = varint(bin, i); continue; }
+		[len, i] = varint(bin, i);
+		if (key >>> 3 === 3) {
+			const any = bin.subarray(i, i + len);
+			let k2, l2, j = 0;
+			[k2, j] = varint(any, j);
+			[l2, j] = varint(any, j);
+			if (k2 >>> 3 === 1) urls.push(any.subarray(j, j + l2).toString('utf8'));
+		}
+		i += len;
+	}
+	return urls;
+}
+
+async function registry() {
+	let r = await call(admin, 'RegisterProject', { project: { id: 'reg', name: 'reg' } });
+	expect(r, 0, null, 'registry: project reg');
+	const two = [addNode('n0', promise('start-node', 'x'), lit(1)), addNode('n1', promise('n0', 'o0'), promise('n0', 'o0'))];
+	const out = [bind('o', promise('n1', 'o0'))];
+	r = await call(admin, 'CreateWorkflow', wfReq('reg.wf', two, out));
+	expect(r, grpc.status.INVALID_ARGUMENT, 'failed to compile workflow', 'CreateWorkflow before its task exists: INVALID_ARGUMENT "failed to compile"');
+	ok(r.details.includes('TaskReferenceNotFound'), 'naming the missing task', got(r));
+	r = await call(admin, 'CreateTask', {
+		id: rid('TASK', 'reg.add'),
+		spec: { template: { type: 'python-task', metadata: {}, container: { image: 'img:1' },
+			interface: { inputs: vars({ a: intT, b: intT }), outputs: vars({ o0: intT }) } } },
+	});
+	expect(r, 0, null, 'CreateTask reg.add');
+	r = await call(admin, 'CreateWorkflow', wfReq('reg.wf', two, out));
+	expect(r, 0, null, 'CreateWorkflow once the task exists');
+	r = await call(admin, 'CreateWorkflow', wfReq('reg.wf', two, out));
+	expect(r, grpc.status.ALREADY_EXISTS, 'identical structure', 'identical re-registration: ALREADY_EXISTS');
+	ok(statusDetailTypes(r).some((t) => t.endsWith('flyteidl.admin.CreateWorkflowFailureReason')),
+		'with a CreateWorkflowFailureReason detail', statusDetailTypes(r).join(', '));
+	r = await call(admin, 'CreateWorkflow', wfReq('reg.wf', [two[0], addNode('n1', promise('n0', 'o0'), lit(7))], out));
+	expect(r, grpc.status.INVALID_ARGUMENT, 'different structure', 'different content under v1: INVALID_ARGUMENT');
+	const many = [addNode('c0', promise('start-node', 'x'), lit(1))];
+	for (let i = 1; i < 101; i++) many.push(addNode(`c${i}`, promise(`c${i - 1}`, 'o0'), lit(1)));
+	r = await call(admin, 'CreateWorkflow', wfReq('reg.big', many, [bind('o', promise('c100', 'o0'))]));
+	expect(r, grpc.status.INVALID_ARGUMENT, 'exceeds the limit (101 > 100', '101 nodes at the default limit: INVALID_ARGUMENT');
+	r = await call(admin, 'GetWorkflow', { id: rid('WORKFLOW', 'reg.wf') });
+	const nodes = r.res?.closure?.compiled_workflow?.primary?.template?.nodes ?? [];
+	ok(r.code === 0 && nodes.length === 4 && nodes.some((n) => n.id === 'start-node'),
+		'GetWorkflow: the compiled closure with start-node and end-node', got(r), `nodes: ${nodes.map((n) => n.id)}`);
+	r = await call(admin, 'ListWorkflows', { id: PD, limit: 10 });
+	const lw = r.res?.workflows ?? [];
+	ok(r.code === 0 && lw.length === 1 && lw[0].closure.compiled_workflow.primary.template.nodes.length === 0 &&
+		Object.keys(lw[0].closure.compiled_workflow.primary.template.interface.inputs.variables).join() === 'x',
+	'ListWorkflows: the interface only', got(r));
+	r = await call(admin, 'ListWorkflows', { id: PD, limit: 10, filters: 'eq(project.name,x)' });
+	expect(r, grpc.status.INVALID_ARGUMENT, "'project' entity is not allowed", 'a project join on workflows: INVALID_ARGUMENT');
+
+	const lpReq = (name, version, extra = {}) => ({
+		id: rid('LAUNCH_PLAN', name, version),
+		spec: { workflow_id: rid('WORKFLOW', 'reg.wf'), ...extra },
+	});
+	const sched = { entity_metadata: { schedule: { cron_schedule: { schedule: '0 * * * *' } } },
+		default_inputs: { parameters: { x: { var: { type: intT }, default: lit(3) } } } };
+	r = await call(admin, 'CreateLaunchPlan', lpReq('reg.lp', 'v1'));
+	expect(r, 0, null, 'CreateLaunchPlan without inputs');
+	r = await call(admin, 'GetLaunchPlan', { id: rid('LAUNCH_PLAN', 'reg.lp', 'v1') });
+	ok(r.code === 0 && r.res.closure.state === 'INACTIVE' && r.res.closure.expected_inputs.parameters.x.required === true,
+		'created INACTIVE, x a required expected input', got(r));
+	r = await call(admin, 'CreateLaunchPlan', lpReq('reg.lp', 'v2', { default_inputs: { parameters: { y: { var: { type: intT }, default: lit(1) } } } }));
+	expect(r, grpc.status.INVALID_ARGUMENT, 'unexpected default_input y', 'a default input the workflow lacks: INVALID_ARGUMENT');
+	r = await call(admin, 'CreateLaunchPlan', lpReq('reg.lp', 'v2', { entity_metadata: { schedule: { cron_schedule: { schedule: '0 * * * *' } } } }));
+	expect(r, grpc.status.INVALID_ARGUMENT, 'unbound required input', 'a schedule with an unbound required input: INVALID_ARGUMENT');
+	r = await call(admin, 'CreateLaunchPlan', lpReq('reg.lp', 'v2', { ...sched, entity_metadata: { schedule: { cron_schedule: { schedule: '0 25 * * *' } } } }));
+	expect(r, grpc.status.INVALID_ARGUMENT, 'Invalid cron expression', 'hour 25: INVALID_ARGUMENT');
+	r = await call(admin, 'CreateLaunchPlan', lpReq('reg.lp', 'v2', { ...sched, entity_metadata: { notifications: [{ phases: ['RUNNING'], email: { recipients_email: ['a@b.c'] } }] } }));
+	expect(r, grpc.status.INVALID_ARGUMENT, 'phase', 'a notification on RUNNING: INVALID_ARGUMENT');
+	r = await call(admin, 'CreateLaunchPlan', lpReq('reg.cron', 'v1', sched));
+	expect(r, 0, null, 'scheduled launch plan v1');
+	r = await call(admin, 'CreateLaunchPlan', lpReq('reg.cron', 'v2', sched));
+	expect(r, 0, null, 'scheduled launch plan v2');
+	r = await call(admin, 'GetActiveLaunchPlan', { id: { ...PD, name: 'reg.cron' } });
+	expect(r, grpc.status.NOT_FOUND, 'No active launch plan could be found', 'none active: NOT_FOUND');
+	r = await call(admin, 'UpdateLaunchPlan', { id: rid('LAUNCH_PLAN', 'reg.cron', 'v1'), state: 'ACTIVE' });
+	expect(r, 0, null, 'activate v1');
+	r = await call(admin, 'UpdateLaunchPlan', { id: rid('LAUNCH_PLAN', 'reg.cron', 'v2'), state: 'ACTIVE' });
+	expect(r, 0, null, 'activate v2');
+	r = await call(admin, 'GetActiveLaunchPlan', { id: { ...PD, name: 'reg.cron' } });
+	ok(r.code === 0 && r.res.id.version === 'v2' && r.res.closure.state === 'ACTIVE', 'GetActiveLaunchPlan: v2', got(r));
+	r = await call(admin, 'GetLaunchPlan', { id: rid('LAUNCH_PLAN', 'reg.cron', 'v1') });
+	ok(r.code === 0 && r.res.closure.state === 'INACTIVE', 'v1 went INACTIVE', got(r));
+	r = await call(admin, 'ListLaunchPlans', { id: PD, limit: 10, filters: 'eq(workflow.name,reg.wf)+eq(state,1)' });
+	ok(r.code === 0 && r.res.launch_plans.length === 1 && r.res.launch_plans[0].id.version === 'v2',
+		'ListLaunchPlans with a workflow join filter and eq(state,1)', got(r));
+	r = await call(admin, 'ListLaunchPlanIds', { ...PD, limit: 10 });
+	ok(r.code === 0 && r.res.entities.map((e) => e.name).join() === 'reg.cron,reg.lp', 'ListLaunchPlanIds', got(r));
 }
 
 main().catch((e) => {

@@ -473,6 +473,7 @@ async function main() {
 	await projects();
 	await listing();
 	await errors();
+	await registry();
 	await unimplemented();
 	await requestIds();
 	await openapi();
@@ -817,8 +818,8 @@ async function errors() {
 	r = await call('json', 'POST', '/api/v1/projects/rest-bin', Reg.req, {});
 	ok(r.status === 405 && js((r.headers.allow ?? '').split(/\s*,\s*/).sort()) === js(['GET', 'PUT']),
 		'POST /api/v1/projects/rest-bin: 405, Allow: GET, PUT', shown(r), `Allow: ${r.headers.allow}`);
-	r = await call('binary', 'GET', '/api/v1/workflows/p/d/n/v');
-	expectError(r, 'binary', 501, 12, 'GetWorkflow', 'GET /api/v1/workflows/p/d/n/v (binary): 501, code 12 naming GetWorkflow');
+	r = await call('binary', 'GET', '/api/v1/executions/p/d/n');
+	expectError(r, 'binary', 501, 12, 'GetExecution', 'GET /api/v1/executions/p/d/n (binary): 501, code 12 naming GetExecution');
 	r = await call('json', 'GET', '/api/v1/projects/%zz');
 	expectError(r, 'json', 400, 3, null, 'GET /api/v1/projects/%zz (a malformed escape): 400');
 	r = await call('json', 'GET', '/api/v1/projects/a%00b');
@@ -866,10 +867,81 @@ async function errors() {
 	await alive('the server still answers after the bad requests');
 }
 
+// -- the registry over REST: a task, a workflow, launch-plan activation ---
+async function registry() {
+	const PD = { project: 'rest-reg', domain: 'development' };
+	const rid = (resource_type, name, version = 'v1') => ({ resource_type, ...PD, name, version });
+	const intT = { simple: 'INTEGER' };
+	const vars = (o) => ({ variables: Object.fromEntries(Object.entries(o).map(([k, t]) => [k, { type: t }])) });
+	let r = await call('json', 'POST', '/api/v1/projects', M('RegisterProject').req, { project: { id: 'rest-reg', name: 'rest-reg' } });
+	ok(r.status === 200, 'registry: project rest-reg', shown(r));
+	r = await call('json', 'POST', '/api/v1/tasks', M('CreateTask').req, {
+		id: rid('TASK', 'add'),
+		spec: { template: { type: 'python-task', metadata: {}, container: { image: 'img:1' },
+			interface: { inputs: vars({ a: intT, b: intT }), outputs: vars({ o0: intT }) } } },
+	});
+	ok(r.status === 200, 'POST /api/v1/tasks (json): 200', shown(r));
+	const wf = {
+		id: rid('WORKFLOW', 'wf'),
+		spec: { template: {
+			interface: { inputs: vars({ x: intT }), outputs: vars({ o: intT }) },
+			nodes: [{ id: 'n0', task_node: { reference_id: rid('TASK', 'add') },
+				inputs: [{ var: 'a', binding: { promise: { node_id: 'start-node', var: 'x' } } },
+					{ var: 'b', binding: { scalar: { primitive: { integer: '2' } } } }] }],
+			outputs: [{ var: 'o', binding: { promise: { node_id: 'n0', var: 'o0' } } }],
+		} },
+	};
+	r = await call('binary', 'POST', '/api/v1/workflows', M('CreateWorkflow').req, wf);
+	ok(r.status === 200, 'POST /api/v1/workflows (binary, as the console sends): 200', shown(r));
+	r = await call('json', 'POST', '/api/v1/workflows', M('CreateWorkflow').req, wf);
+	expectError(r, 'json', 409, 6, 'identical structure', 'the same workflow again (json): 409, code 6');
+	const bad = JSON.parse(js(wf));
+	bad.id.version = 'v2';
+	bad.spec.template.nodes[0].inputs[1].binding = { scalar: { primitive: { string_value: 'two' } } };
+	r = await call('json', 'POST', '/api/v1/workflows', M('CreateWorkflow').req, bad);
+	expectError(r, 'json', 400, 3, 'MismatchingTypes', 'a string bound to an integer input: 400 naming MismatchingTypes');
+	r = await call('binary', 'GET', '/api/v1/workflows/rest-reg/development/wf/v1');
+	{
+		const { msg, problems } = decoded(r, 'binary', M('GetWorkflow').res);
+		const nodes = msg?.closure?.compiled_workflow?.primary?.template?.nodes ?? [];
+		ok(problems.length === 0 && nodes.map((n) => n.id).sort().join() === 'end-node,n0,start-node',
+			'GetWorkflow (binary, no resource type in the path): the compiled closure', shown(r), ...problems);
+	}
+	// protobufjs' fromObject takes no RFC 3339 timestamps, so the JSON
+	// flavours are read as they are.
+	for (const [fl, cw, at] of [['json', 'compiled_workflow', 'created_at'], ['camel', 'compiledWorkflow', 'createdAt']]) {
+		r = await call(fl, 'GET', '/api/v1/workflows/rest-reg/development/wf/v1');
+		const nodes = r.json?.closure?.[cw]?.primary?.template?.nodes ?? [];
+		ok(r.status === 200 && nodes.map((n) => n.id).sort().join() === 'end-node,n0,start-node' &&
+			/^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d(\.\d+)?Z$/.test(r.json?.closure?.[at] ?? ''),
+		`GetWorkflow (${fl}): the compiled closure, ${at} an RFC 3339 string`, shown(r));
+	}
+	r = await call('json', 'POST', '/api/v1/launch_plans', M('CreateLaunchPlan').req, {
+		id: rid('LAUNCH_PLAN', 'lp'),
+		spec: { workflow_id: rid('WORKFLOW', 'wf'),
+			default_inputs: { parameters: { x: { var: { type: intT }, default: { scalar: { primitive: { integer: '1' } } } } } },
+			entity_metadata: { schedule: { rate: { value: 5, unit: 'MINUTE' } } } },
+	});
+	ok(r.status === 200, 'POST /api/v1/launch_plans with a fixed-rate schedule: 200', shown(r));
+	r = await call('json', 'PUT', '/api/v1/launch_plans/rest-reg/development/lp/v1', M('UpdateLaunchPlan').req,
+		{ id: rid('LAUNCH_PLAN', 'lp'), state: 'ACTIVE' });
+	ok(r.status === 200, 'PUT /api/v1/launch_plans/.../v1 {state: ACTIVE}: 200', shown(r));
+	r = await call('camel', 'GET', '/api/v1/active_launch_plans/rest-reg/development/lp');
+	ok(r.status === 200 && r.json?.id?.version === 'v1' && r.json?.closure?.state === 'ACTIVE',
+		'GET /api/v1/active_launch_plans/rest-reg/development/lp: v1, ACTIVE', shown(r));
+	r = await call('json', 'GET', '/api/v1/launch_plans/rest-reg/development?limit=5&filters=eq(schedule_type,RATE)');
+	ok(r.status === 200 && r.json?.launch_plans?.length === 1, 'ListLaunchPlans ?filters=eq(schedule_type,RATE): one', shown(r));
+	r = await call('json', 'GET', '/api/v1/workflow_ids/rest-reg/development?limit=5');
+	ok(r.status === 200 && r.json?.entities?.map((e) => e.name).join() === 'wf', 'GET /api/v1/workflow_ids: wf', shown(r));
+}
+
 // -- every binding of a method Keel does not implement yet -----------------
 const IMPLEMENTED = new Set(['GetVersion', 'GetDomains', 'ListProjects', 'RegisterProject', 'UpdateProject', 'GetProject',
 	'CreateTask', 'GetTask', 'ListTasks', 'ListTaskIds', 'GetNamedEntity', 'UpdateNamedEntity',
-	'ListNamedEntities', 'GetDescriptionEntity', 'ListDescriptionEntities']);
+	'ListNamedEntities', 'GetDescriptionEntity', 'ListDescriptionEntities',
+	'CreateWorkflow', 'GetWorkflow', 'ListWorkflows', 'ListWorkflowIds',
+	'CreateLaunchPlan', 'UpdateLaunchPlan', 'GetLaunchPlan', 'GetActiveLaunchPlan',
+	'ListLaunchPlans', 'ListActiveLaunchPlans', 'ListLaunchPlanIds']);
 function sampleFor(type, fieldPath) {
 	let t = type, f = null;
 	for (const part of fieldPath.split('.')) {

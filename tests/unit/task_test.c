@@ -178,53 +178,19 @@ static Flyteidl__Admin__TaskList *list(const char *name, uint32_t limit,
 	return out;
 }
 
-/* SQLite's plan for sql (with its ? bound to args) as one string. */
-struct plan {
-	char text[2048];
-};
-
-static int plan_row(void *arg, const struct keel_db_val *cols, size_t n)
-{
-	struct plan *p = arg;
-	size_t len = strlen(p->text);
-
-	if (n >= 4 && cols[3].type == KEEL_DB_TEXT)
-		snprintf(p->text + len, sizeof(p->text) - len, "%.*s; ",
-		         (int)cols[3].n, (const char *)cols[3].p);
-	return 0;
-}
-
-struct explain {
-	const char *sql;
-	const struct keel_db_val *args;
-	size_t nargs;
-	struct plan *p;
-};
-
-static int explain_tx(struct db_conn *c, void *arg, struct keel_err *err)
-{
-	struct explain *e = arg;
-	char q[4200];
-
-	snprintf(q, sizeof(q), "EXPLAIN QUERY PLAN %s", e->sql);
-	e->p->text[0] = '\0';
-	return db_query(c, q, e->args, e->nargs, plan_row, e->p, err);
-}
-
 /* The query uses an index and sorts nothing in a temporary b-tree. */
 static void check_plan(struct db *db, const char *what, const char *sql,
                        const struct keel_db_val *args, size_t nargs)
 {
-	struct plan p;
-	struct explain e = {sql, args, nargs, &p};
+	char plan[2048];
 	struct keel_err err = {0};
-	int rc = db_tx(db, KEEL_DB_TX_READ, explain_tx, &e, &err);
+	int rc = testdb_explain(db, sql, args, nargs, plan, sizeof(plan), &err);
 
 	TAP_EQ_INT(rc, 0, "%s: EXPLAIN QUERY PLAN runs: %s", what, err.msg);
-	TAP_OK(strstr(p.text, "USING INDEX") || strstr(p.text, "USING COVERING"),
-	       "%s uses an index (%s)", what, p.text);
-	TAP_OK(!strstr(p.text, "TEMP B-TREE"), "%s sorts nothing (%s)", what,
-	       p.text);
+	TAP_OK(strstr(plan, "USING INDEX") || strstr(plan, "USING COVERING"),
+	       "%s uses an index (%s)", what, plan);
+	TAP_OK(!strstr(plan, "TEMP B-TREE"), "%s sorts nothing (%s)", what,
+	       plan);
 }
 
 int main(void)
