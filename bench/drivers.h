@@ -16,6 +16,7 @@
 #include <nng/nng.h>
 
 struct keel_client;
+struct floor;
 
 /* Where and what to call; shared read-only by the client threads. */
 struct target {
@@ -34,6 +35,7 @@ struct target {
 	size_t msg_size;            /* echo probes */
 	nng_socket echo_sock;       /* nng-echo: the shared REQ socket (unless
 	                               nng_sockets) */
+	const struct floor *floor;  /* sqlite-floor: what to run (floor.h) */
 };
 
 struct driver {
@@ -48,6 +50,7 @@ extern const struct driver driver_nng_echo; /* nng-echo */
 extern const struct driver driver_http;     /* http-static and http */
 extern const struct driver driver_grpc;     /* grpc */
 extern const struct driver driver_nng;      /* nng (libkeelclient) */
+extern const struct driver driver_floor;    /* sqlite-floor (floor.c) */
 
 /* grpc_init()/grpc_shutdown_blocking() around everything grpc. */
 void driver_grpc_global_init(void);

@@ -7,7 +7,8 @@
  * medians is the figure to steer by, because both halves saw the same
  * machine at about the same time (the VM's neighbours swing absolute
  * numbers by several times).  Output: one JSON line per cell on stdout,
- * then an aligned table.
+ * then an aligned table.  registry.c adds populate and the registry cells
+ * (fabench.h is what they share).
  */
 #include "config.h"
 
@@ -35,6 +36,7 @@
 #include <keel/keel_client.h>
 
 #include "drivers.h"
+#include "fabench.h"
 #include "flyteidl/admin/project.pb-c.h"
 #include "flyteidl/admin/version.pb-c.h"
 #include "hist.h"
@@ -44,40 +46,9 @@
 #define M_GET_VERSION     "/flyteidl.service.AdminService/GetVersion"
 #define M_GET_PROJECT     "/flyteidl.service.AdminService/GetProject"
 #define M_REGISTER        "/flyteidl.service.AdminService/RegisterProject"
-#define MAX_CLIENT_COUNTS 8
-#define MAX_ROUNDS        100
-#define MAX_CELLS         128
-/* Nested messages grow by a prefix at each level. */
-#define ERRLEN      200
-#define RES_ERRLEN  256
-#define CELL_ERRLEN 400
-
-/* ---- options -------------------------------------------------------- */
-
-struct opts {
-	const char *nng_url;
-	const char *grpc_addr;
-	const char *http_addr;
-	const char *skip_http;
-	const char *project;
-	const char *keeld_version;
-	const char *note;
-	const char *phase;
-	long server_pid;
-	unsigned clients[MAX_CLIENT_COUNTS];
-	unsigned nclients;
-	unsigned rounds;
-	double secs, warmup;
-	uint64_t max_ops;
-	size_t msg_size;
-	int nng_sockets;
-	int smoke;
-	int table; /* 0 none, 1 stderr, 2 stdout */
-};
-
 /* ---- small helpers ---------------------------------------------------- */
 
-static double now_s(void)
+double now_s(void)
 {
 	struct timespec ts;
 
@@ -85,7 +56,7 @@ static double now_s(void)
 	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
 }
 
-static uint64_t now_ns(void)
+uint64_t now_ns(void)
 {
 	struct timespec ts;
 
@@ -112,8 +83,8 @@ static int cmp_double(const void *a, const void *b)
 	return x < y ? -1 : x > y;
 }
 
-/* Median of v[0..n); NAN when empty.  Sorts a copy. */
-static double median(const double *v, unsigned n)
+/* Sorts a copy. */
+double median(const double *v, unsigned n)
 {
 	double s[MAX_ROUNDS];
 
@@ -153,7 +124,7 @@ static double proc_cpu_us(long pid)
 
 /* ---- JSON output -------------------------------------------------------- */
 
-static void json_str(FILE *f, const char *s)
+void json_str(FILE *f, const char *s)
 {
 	fputc('"', f);
 	for (; s && *s; s++) {
@@ -170,7 +141,7 @@ static void json_str(FILE *f, const char *s)
 	fputc('"', f);
 }
 
-static void json_kstr(FILE *f, const char *k, const char *v)
+void json_kstr(FILE *f, const char *k, const char *v)
 {
 	fprintf(f, ",\"%s\":", k);
 	if (v == NULL)
@@ -179,7 +150,7 @@ static void json_kstr(FILE *f, const char *k, const char *v)
 		json_str(f, v);
 }
 
-static void json_knum(FILE *f, const char *k, double v, int decimals)
+void json_knum(FILE *f, const char *k, double v, int decimals)
 {
 	if (isnan(v) || isinf(v))
 		fprintf(f, ",\"%s\":null", k);
@@ -190,14 +161,6 @@ static void json_knum(FILE *f, const char *k, double v, int decimals)
 /* ---- one round: N closed-loop clients -------------------------------- */
 
 enum { PH_WARM, PH_MEASURE, PH_STOP };
-
-struct round_res {
-	uint64_t ops, errors;
-	double secs, ops_per_s, p50_us;
-	double cpu_us; /* server CPU over the measured window; -1 unknown */
-	struct hist h;
-	char err[RES_ERRLEN];
-};
 
 struct runner;
 
@@ -262,11 +225,10 @@ static void *worker_main(void *arg)
 	return NULL;
 }
 
-/* Run one round; returns 0, or -1 with res->err set (no client could
- * start, or one failed a request). */
-static int run_round(const struct driver *d, const struct target *t,
-                     unsigned clients, const struct opts *o, long pid,
-                     struct round_res *res)
+/* Fails when no client could start, or one failed a request. */
+int run_round(const struct driver *d, const struct target *t,
+              unsigned clients, const struct opts *o, long pid,
+              struct round_res *res)
 {
 	struct runner r = {.d = d, .t = t};
 	struct worker *w;
@@ -341,33 +303,11 @@ static int run_round(const struct driver *d, const struct target *t,
 
 /* ---- cells ------------------------------------------------------------ */
 
-struct cell {
-	/* what */
-	const char *workload;  /* GetVersion, GetProject, echo */
-	const char *transport; /* nng, grpc, http, raw-pingpong, ... */
-	unsigned clients;
-	const char *limit;        /* paired limit probe, or NULL */
-	const char *limit_metric; /* its figure compared: p50_us, ops_per_s */
-	int latency;              /* compare p50 (1) or ops/s (0) */
-	const char *goal;         /* "<=5", ">=0.2", or NULL */
-	double goal_value;
-	/* results */
-	const char *skipped;
-	char error[CELL_ERRLEN];
-	unsigned rounds;
-	uint64_t ops;
-	double secs, ops_per_s, p50_us, p90_us, p99_us, p999_us;
-	double cpu_us_per_op;
-	double limit_value, limit_p50_us, limit_ops_per_s;
-	double ratio, ratio_min, ratio_max;
-	int pass; /* -1 no goal */
-};
+struct cell cells[MAX_CELLS];
+unsigned ncells;
 
-static struct cell cells[MAX_CELLS];
-static unsigned ncells;
-
-static struct cell *cell_new(const char *workload, const char *transport,
-                             unsigned clients)
+struct cell *cell_new(const char *workload, const char *transport,
+                      unsigned clients)
 {
 	struct cell *c;
 
@@ -381,16 +321,24 @@ static struct cell *cell_new(const char *workload, const char *transport,
 	c->cpu_us_per_op = c->limit_value = c->limit_p50_us = NAN;
 	c->limit_ops_per_s = c->ratio = c->ratio_min = c->ratio_max = NAN;
 	c->ops_per_s = c->p50_us = c->p90_us = c->p99_us = c->p999_us = NAN;
+	c->floor_diff_us = NAN;
 	c->pass = -1;
 	return c;
 }
 
-static void cell_print_json(FILE *f, const struct cell *c)
+void cell_print_json(FILE *f, const struct cell *c)
 {
 	fputs("{\"record\":\"cell\"", f);
 	json_kstr(f, "workload", c->workload);
 	json_kstr(f, "transport", c->transport);
 	fprintf(f, ",\"clients\":%u", c->clients);
+	if (c->compare != NULL) {
+		json_kstr(f, "compare", c->compare);
+		fprintf(f, ",\"rows\":%llu", (unsigned long long)c->rows);
+		if (c->limit_rows > 0)
+			fprintf(f, ",\"limit_rows\":%llu",
+			        (unsigned long long)c->limit_rows);
+	}
 	if (c->skipped != NULL) {
 		json_kstr(f, "skipped", c->skipped);
 		fputs("}\n", f);
@@ -416,7 +364,14 @@ static void cell_print_json(FILE *f, const struct cell *c)
 	json_knum(f, "limit_p50_us", c->limit_p50_us, 2);
 	json_knum(f, "limit_ops_per_s", c->limit_ops_per_s, 1);
 	json_knum(f, "ratio", c->ratio, 4);
+	if (c->compare != NULL && strcmp(c->compare, "floor") == 0) {
+		json_knum(f, "floor_diff_us", c->floor_diff_us, 2);
+		json_kstr(f, "floor_sql", c->floor_sql);
+		fprintf(f, ",\"floor_stmts\":%u", c->floor_stmts);
+	}
 	json_kstr(f, "goal", c->goal);
+	if (c->goal_on != NULL)
+		json_kstr(f, "goal_on", c->goal_on);
 	if (c->pass < 0)
 		fputs(",\"pass\":null", f);
 	else
@@ -438,9 +393,27 @@ static void fmt_num(char *buf, size_t len, double v, int decimals)
 		snprintf(buf, len, "%.*f", decimals, v);
 }
 
+void cell_format(const struct cell *c, struct cell_txt *t)
+{
+	fmt_num(t->ops, sizeof(t->ops), c->ops_per_s, 0);
+	fmt_num(t->p50, sizeof(t->p50), c->p50_us, 1);
+	fmt_num(t->p99, sizeof(t->p99), c->p99_us, 1);
+	fmt_num(t->cpu, sizeof(t->cpu), c->cpu_us_per_op, 1);
+	fmt_num(t->limit, sizeof(t->limit), c->limit_value, 1);
+	fmt_num(t->ratio, sizeof(t->ratio), c->ratio, 3);
+	fmt_num(t->diff, sizeof(t->diff), c->floor_diff_us, 1);
+	if (isnan(c->ratio_min))
+		snprintf(t->range, sizeof(t->range), "-");
+	else
+		snprintf(t->range, sizeof(t->range), "[%.3f..%.3f]",
+		         c->ratio_min, c->ratio_max);
+	t->goal = c->goal ? c->goal : "-";
+	t->pass = c->pass < 0 ? "-" : c->pass ? "yes" : "NO";
+}
+
 static void print_table(FILE *f)
 {
-	char a[32], b[32], cc[32], d[32], e[32], r[32], g[48];
+	struct cell_txt t;
 
 	fprintf(f,
 	        "\n%-12s %-10s %3s %10s %9s %9s %9s  %-28s %10s %8s "
@@ -451,7 +424,6 @@ static void print_table(FILE *f)
 	for (unsigned i = 0; i < ncells; i++) {
 		const struct cell *c = &cells[i];
 		char lname[64] = "-";
-		const char *pass;
 		if (c->skipped != NULL) {
 			fprintf(f, "%-12s %-10s %3u  skipped: %s\n",
 			        c->transport, c->workload, c->clients,
@@ -461,23 +433,13 @@ static void print_table(FILE *f)
 		if (c->limit != NULL)
 			snprintf(lname, sizeof(lname), "%s %s", c->limit,
 			         c->limit_metric ? c->limit_metric : "");
-		fmt_num(a, sizeof(a), c->ops_per_s, 0);
-		fmt_num(b, sizeof(b), c->p50_us, 1);
-		fmt_num(cc, sizeof(cc), c->p99_us, 1);
-		fmt_num(d, sizeof(d), c->cpu_us_per_op, 1);
-		fmt_num(e, sizeof(e), c->limit_value, 1);
-		fmt_num(r, sizeof(r), c->ratio, 3);
-		if (isnan(c->ratio_min))
-			snprintf(g, sizeof(g), "-");
-		else
-			snprintf(g, sizeof(g), "[%.3f..%.3f]", c->ratio_min,
-			         c->ratio_max);
-		pass = c->pass < 0 ? "-" : c->pass ? "yes" : "NO";
+		cell_format(c, &t);
 		fprintf(f,
 		        "%-12s %-10s %3u %10s %9s %9s %9s  %-28s %10s %8s "
 		        "%-17s %-6s %s\n",
-		        c->transport, c->workload, c->clients, a, b, cc, d,
-		        lname, e, r, g, c->goal ? c->goal : "-", pass);
+		        c->transport, c->workload, c->clients, t.ops, t.p50,
+		        t.p99, t.cpu, lname, t.limit, t.ratio, t.range, t.goal,
+		        t.pass);
 		if (c->error[0])
 			fprintf(f, "%-12s   error: %s\n", "", c->error);
 	}
@@ -579,8 +541,8 @@ static void env_stop(struct env *e)
 	free(e->get_project_req);
 }
 
-static int split_hostport(const char *s, struct target *t, char *err,
-                          size_t errlen)
+int split_hostport(const char *s, struct target *t, char *err,
+                   size_t errlen)
 {
 	const char *colon = strrchr(s, ':');
 	size_t hl;
@@ -1140,7 +1102,7 @@ static void read_first_line(const char *path, char *buf, size_t len,
 	fclose(f);
 }
 
-static int cmd_env(const struct opts *o)
+int cmd_env(const struct opts *o)
 {
 	char buf[512], when[64];
 	struct utsname u;
@@ -1285,6 +1247,14 @@ static void usage(FILE *f)
 	        "  ready                 register, then one GetProject through "
 	        "each door given\n"
 	        "  ports N               print N free 127.0.0.1 ports\n"
+	        "  populate              fill --data-dir's database with --rows "
+	        "tasks\n"
+	        "  populate-key          the key a populated database is "
+	        "cached under\n"
+	        "  registry              ListTasks/GetTask (and workflows): "
+	        "the --nng/--grpc\n"
+	        "                        keeld against the --base-* one and "
+	        "against the SQL floor\n"
 	        "  env                   print the environment as one JSON "
 	        "line\n"
 	        "\n"
@@ -1320,6 +1290,17 @@ static void usage(FILE *f)
 	        "      --keeld-version S  env: recorded as keeld's version\n"
 	        "      --note TEXT        env: recorded as a note\n"
 	        "      --phase NAME       env: start or end (default start)\n"
+	        "      --data-dir DIR     populate, registry: the keeld data "
+	        "directory\n"
+	        "      --plugin-dir DIR   populate, registry: where "
+	        "db_sqlite.so is\n"
+	        "      --rows N           populate: tasks to write; registry: "
+	        "tasks there\n"
+	        "      --base-nng URL     registry: the baseline keeld "
+	        "(smaller database)\n"
+	        "      --base-grpc H:P    registry: its gRPC door\n"
+	        "      --base-pid PID     registry: its pid\n"
+	        "      --base-rows N      registry: tasks in its database\n"
 	        "  -h, --help             this help\n"
 	        "\n"
 	        "Output: JSON lines on stdout, progress and the table on "
@@ -1370,6 +1351,13 @@ static int parse_opts(int argc, char **argv, struct opts *o)
 		O_KV,
 		O_NOTE,
 		O_PHASE,
+		O_DATA_DIR,
+		O_PLUGIN_DIR,
+		O_ROWS,
+		O_BASE_NNG,
+		O_BASE_GRPC,
+		O_BASE_PID,
+		O_BASE_ROWS,
 	};
 	static const struct option lo[] = {
 	    {"nng", required_argument, NULL, O_NNG},
@@ -1391,6 +1379,13 @@ static int parse_opts(int argc, char **argv, struct opts *o)
 	    {"keeld-version", required_argument, NULL, O_KV},
 	    {"note", required_argument, NULL, O_NOTE},
 	    {"phase", required_argument, NULL, O_PHASE},
+	    {"data-dir", required_argument, NULL, O_DATA_DIR},
+	    {"plugin-dir", required_argument, NULL, O_PLUGIN_DIR},
+	    {"rows", required_argument, NULL, O_ROWS},
+	    {"base-nng", required_argument, NULL, O_BASE_NNG},
+	    {"base-grpc", required_argument, NULL, O_BASE_GRPC},
+	    {"base-pid", required_argument, NULL, O_BASE_PID},
+	    {"base-rows", required_argument, NULL, O_BASE_ROWS},
 	    {"help", no_argument, NULL, 'h'},
 	    {NULL, 0, NULL, 0},
 	};
@@ -1420,10 +1415,13 @@ static int parse_opts(int argc, char **argv, struct opts *o)
 			o->skip_http = optarg;
 			break;
 		case O_PID:
-			o->server_pid = strtol(optarg, &end, 10);
-			if (*end || o->server_pid <= 0)
+		case O_BASE_PID: {
+			long *pid = ch == O_PID ? &o->server_pid : &o->base_pid;
+			*pid = strtol(optarg, &end, 10);
+			if (*end || *pid <= 0)
 				goto bad;
 			break;
+		}
 		case O_PROJECT:
 			o->project = optarg;
 			break;
@@ -1478,6 +1476,25 @@ static int parse_opts(int argc, char **argv, struct opts *o)
 		case O_PHASE:
 			o->phase = optarg;
 			break;
+		case O_DATA_DIR:
+			o->data_dir = optarg;
+			break;
+		case O_PLUGIN_DIR:
+			o->plugin_dir = optarg;
+			break;
+		case O_ROWS:
+		case O_BASE_ROWS:
+			*(ch == O_ROWS ? &o->rows : &o->base_rows) =
+			    strtoull(optarg, &end, 10);
+			if (*end || *optarg == '-' || *optarg == '\0')
+				goto bad;
+			break;
+		case O_BASE_NNG:
+			o->base_nng_url = optarg;
+			break;
+		case O_BASE_GRPC:
+			o->base_grpc_addr = optarg;
+			break;
 		case 'h':
 			usage(stdout);
 			exit(0);
@@ -1515,7 +1532,10 @@ int main(int argc, char **argv)
 	else if (strcmp(cmd, "ports") == 0)
 		need_args = 1;
 	else if (strcmp(cmd, "suite") != 0 && strcmp(cmd, "register") != 0 &&
-	         strcmp(cmd, "ready") != 0 && strcmp(cmd, "env") != 0) {
+	         strcmp(cmd, "ready") != 0 && strcmp(cmd, "env") != 0 &&
+	         strcmp(cmd, "populate") != 0 &&
+	         strcmp(cmd, "populate-key") != 0 &&
+	         strcmp(cmd, "registry") != 0) {
 		fprintf(stderr, "fabench: unknown command '%s'\n", cmd);
 		return 64;
 	}
@@ -1530,11 +1550,19 @@ int main(int argc, char **argv)
 		return cmd_register(&o);
 	if (strcmp(cmd, "ports") == 0)
 		return cmd_ports(argv[optind]);
+	if (strcmp(cmd, "populate") == 0)
+		return cmd_populate(&o);
+	if (strcmp(cmd, "populate-key") == 0)
+		return cmd_populate_key();
 
 	/* Peers that go away must not kill the load generator. */
 	signal(SIGPIPE, SIG_IGN);
 	driver_grpc_global_init();
 	e.o = &o;
+	if (strcmp(cmd, "registry") == 0) {
+		rc = cmd_registry(&o);
+		goto out;
+	}
 	for (unsigned i = 0; i < o.nclients; i++)
 		if (o.clients[i] > e.max_clients)
 			e.max_clients = o.clients[i];

@@ -4,6 +4,7 @@
 # keeld, write JSON lines and print the table.  Builds nothing.
 #
 #   bench/run.sh [--smoke] [--out FILE] [--builddir DIR] [-- FABENCH-OPTIONS]
+#   bench/run.sh --registry [--rows N] [--base-rows N] [--cache-dir DIR] ...
 #
 # The build tree is --builddir, else $KEEL_BUILDDIR, else the current
 # directory when it holds bench/fabench, else the tree this script sits
@@ -12,14 +13,26 @@
 # ports and is stopped by PID (SIGTERM, then SIGKILL after 15 s), also
 # when this script fails or is interrupted.
 #
+# --registry runs the registry cells instead: two keelds at once, one on
+# a database of --rows tasks (default 1000000), one on --base-rows
+# (default 10000); with --smoke 2400 and 1200.  The databases are made by
+# `fabench populate` and kept under --cache-dir (default
+# BUILDDIR/bench/registry-cache), keyed by schema version, layout and
+# size, so a rerun starts at once.
+#
 # Output: --out FILE (default bench/results-DATE.jsonl under the current
 # directory): an "env" line, one "cell" line per cell, an "env" line at the
-# end.  The table goes to stderr.  Exit status: 0 ok, 1 a cell failed or
-# keeld did not stop cleanly, 2 usage, 69 keeld did not come up.
+# end (registry runs: a "populate" line per database after the first).
+# The table goes to stderr.  Exit status: 0 ok, 1 a cell failed or keeld
+# did not stop cleanly, 2 usage, 69 keeld did not come up.
 
 smoke=
 out=
 builddir=
+registry=
+rows=
+base_rows=
+cache=
 while [ $# -gt 0 ]; do
 	case $1 in
 	--smoke) smoke=--smoke ;;
@@ -27,13 +40,22 @@ while [ $# -gt 0 ]; do
 	--out=*) out=${1#--out=} ;;
 	--builddir) builddir=$2; shift ;;
 	--builddir=*) builddir=${1#--builddir=} ;;
+	--registry) registry=yes ;;
+	--rows) rows=$2; shift ;;
+	--base-rows) base_rows=$2; shift ;;
+	--cache-dir) cache=$2; shift ;;
 	--) shift; break ;;
 	-h | --help)
-		sed -n '2,18s/^# \{0,1\}//p' "$0"
+		sed -n '2,27s/^# \{0,1\}//p' "$0"
 		exit 0 ;;
 	*) echo "run.sh: unknown option $1 (try --help)" >&2; exit 2 ;;
 	esac
 	shift
+done
+for n in "$rows" "$base_rows"; do
+	case $n in
+	*[!0-9]*) echo "run.sh: not a row count: $n" >&2; exit 2 ;;
+	esac
 done
 
 if [ -z "$builddir" ]; then
@@ -60,6 +82,7 @@ plugins=$(dirname "$keeld")/.libs
 mkdir -p "$(dirname "$out")" || exit 2
 
 pid=
+base_pid=
 fpid=
 tmp=$(mktemp -d "${TMPDIR:-/tmp}/keel-bench.XXXXXX") || exit 2
 
@@ -72,23 +95,22 @@ alive() {
 	fi
 }
 
-# stop_keeld: SIGTERM, up to 15 s, then SIGKILL; keeld's status in $stopped.
+# stop_keeld PID: SIGTERM, up to 15 s, then SIGKILL; its status in $stopped.
 stop_keeld() {
 	stopped=
-	[ -n "$pid" ] || return 0
-	kill -TERM "$pid" 2>/dev/null
+	[ -n "$1" ] || return 0
+	kill -TERM "$1" 2>/dev/null
 	i=0
-	while alive "$pid" && [ $i -lt 150 ]; do
+	while alive "$1" && [ $i -lt 150 ]; do
 		sleep 0.1
 		i=$((i + 1))
 	done
-	if alive "$pid"; then
-		echo "run.sh: keeld (pid $pid) ignored SIGTERM for 15 s; killing it" >&2
-		kill -KILL "$pid" 2>/dev/null
+	if alive "$1"; then
+		echo "run.sh: keeld (pid $1) ignored SIGTERM for 15 s; killing it" >&2
+		kill -KILL "$1" 2>/dev/null
 	fi
-	wait "$pid"
+	wait "$1"
 	stopped=$?
-	pid=
 }
 
 cleanup() {
@@ -96,7 +118,8 @@ cleanup() {
 		kill -TERM "$fpid" 2>/dev/null
 		wait "$fpid"
 	fi
-	stop_keeld
+	stop_keeld "$pid"
+	stop_keeld "$base_pid"
 	rm -rf "$tmp"
 }
 trap cleanup EXIT
@@ -104,83 +127,145 @@ trap 'exit 1' INT TERM HUP
 
 set -- $smoke "$@"
 
-# --- keeld on free loopback ports ---------------------------------------
-ports=$("$fabench" ports 3) || exit 2
-p_nng=${ports%% *}
-rest=${ports#* }
-p_grpc=${rest%% *}
-p_http=${rest#* }
-nng=tcp://127.0.0.1:$p_nng
-grpc=127.0.0.1:$p_grpc
-http=127.0.0.1:$p_http
-
 if "$keeld" --help 2>/dev/null | grep -q -- '--http-listen'; then
-	http_args="--http-listen $http"
-	http_opt="--http $http"
+	have_http=yes
 else
-	http_args=
-	http_opt=
+	have_http=
 	http_skip="keeld has no --http-listen (REST door not in this build)"
 fi
 
-mkdir -p "$tmp/data"
-# shellcheck disable=SC2086 # http_args is empty or two words
-"$keeld" --data-dir "$tmp/data" --plugin-dir "$plugins" \
-	--listen "$nng" --grpc-listen "$grpc" $http_args \
-	--log-level warn >"$tmp/keeld.log" 2>&1 &
-pid=$!
-echo "run.sh: keeld pid $pid: nng $nng, grpc $grpc${http_opt:+, http $http}" >&2
-
-# Up when the project registers and every door answers, within 15 s.
-i=0
-# shellcheck disable=SC2086
-until "$fabench" --nng "$nng" --grpc "$grpc" $http_opt ready \
-	2>"$tmp/ready.err"; do
-	if ! alive "$pid"; then
-		echo "run.sh: keeld exited early; its log:" >&2
-		sed 's/^/  /' "$tmp/keeld.log" >&2
-		exit 69
+# start_keeld VAR DATADIR LOG: keeld on DATADIR with its doors on free
+# loopback ports, its pid in $VAR at once (so cleanup stops it), up when
+# the project registers and every door answers, within 15 s.  Sets
+# k_nng, k_grpc and k_http_opt (fabench's --http option, or empty).
+start_keeld() {
+	ports=$("$fabench" ports 3) || exit 2
+	p_nng=${ports%% *}
+	rest=${ports#* }
+	p_grpc=${rest%% *}
+	p_http=${rest#* }
+	k_nng=tcp://127.0.0.1:$p_nng
+	k_grpc=127.0.0.1:$p_grpc
+	http_args=
+	k_http_opt=
+	if [ -n "$have_http" ]; then
+		http_args="--http-listen 127.0.0.1:$p_http"
+		k_http_opt="--http 127.0.0.1:$p_http"
 	fi
-	i=$((i + 1))
-	if [ $i -ge 75 ]; then
-		echo "run.sh: keeld did not answer within 15 s:" >&2
-		sed 's/^/  /' "$tmp/ready.err" "$tmp/keeld.log" >&2
-		exit 69
-	fi
-	sleep 0.2
-done
+	# shellcheck disable=SC2086 # http_args is empty or two words
+	"$keeld" --data-dir "$2" --plugin-dir "$plugins" \
+		--listen "$k_nng" --grpc-listen "$k_grpc" $http_args \
+		--log-level warn >"$3" 2>&1 &
+	eval "$1=\$!"
+	k_pid=$!
+	echo "run.sh: keeld pid $k_pid: nng $k_nng, grpc $k_grpc${k_http_opt:+, http ${k_http_opt#--http }} ($2)" >&2
+	i=0
+	# shellcheck disable=SC2086
+	until "$fabench" --nng "$k_nng" --grpc "$k_grpc" $k_http_opt ready \
+		2>"$tmp/ready.err"; do
+		if ! alive "$k_pid"; then
+			echo "run.sh: keeld exited early; its log:" >&2
+			sed 's/^/  /' "$3" >&2
+			exit 69
+		fi
+		i=$((i + 1))
+		if [ $i -ge 75 ]; then
+			echo "run.sh: keeld did not answer within 15 s:" >&2
+			sed 's/^/  /' "$tmp/ready.err" "$3" >&2
+			exit 69
+		fi
+		sleep 0.2
+	done
+}
 
-# --- the run --------------------------------------------------------------
+# populated ROWS: the data directory of a populated database of ROWS
+# tasks, made once under $cache and reused while its key holds.  A
+# directory without populate's marker (an interrupted run) is made again.
+populated() {
+	key=$("$fabench" populate-key) || exit 1
+	dir=$cache/$key-$1
+	if [ ! -f "$dir/fabench-populate.json" ]; then
+		rm -rf "$dir" "$dir.tmp"
+		mkdir -p "$cache" || exit 1
+		echo "run.sh: populating $dir with $1 tasks ..." >&2
+		"$fabench" --data-dir "$dir.tmp" --plugin-dir "$plugins" \
+			--rows "$1" populate >/dev/null || exit 1
+		mv "$dir.tmp" "$dir" || exit 1
+	fi
+	echo "$dir"
+}
+
+# check_log LOG: keeld's log holds no errors.
+check_log() {
+	if grep -E 'ERROR|runtime error|Sanitizer' "$1" >/dev/null; then
+		echo "run.sh: keeld's log has errors ($1):" >&2
+		tail -n 40 "$1" | sed 's/^/  /' >&2
+		rc=1
+	fi
+}
+
 kv=$("$keeld" --version 2>/dev/null | head -n 1)
-"$fabench" "$@" --keeld-version "$kv" ${http_skip:+--note "$http_skip"} \
-	env >"$tmp/env-start.jsonl" || exit 1
 rc=0
-# shellcheck disable=SC2086
-# In the background, so a signal to this script is handled at once.
-"$fabench" "$@" --nng "$nng" --grpc "$grpc" $http_opt \
-	${http_skip:+--skip-http "$http_skip"} --server-pid "$pid" \
-	suite >"$tmp/cells.jsonl" &
+
+if [ -n "$registry" ]; then
+	# --- the registry cells: two keelds, a big and a small database ---
+	[ -n "$rows" ] || rows=${smoke:+2400}
+	[ -n "$rows" ] || rows=1000000
+	[ -n "$base_rows" ] || base_rows=${smoke:+1200}
+	[ -n "$base_rows" ] || base_rows=10000
+	[ -n "$cache" ] || cache=$builddir/bench/registry-cache
+	big=$(populated "$rows") || exit 1
+	small=$(populated "$base_rows") || exit 1
+	start_keeld pid "$big" "$tmp/keeld.log"
+	nng=$k_nng
+	grpc=$k_grpc
+	start_keeld base_pid "$small" "$tmp/keeld-base.log"
+	"$fabench" "$@" --keeld-version "$kv" \
+		--note "registry: $rows tasks against $base_rows" env \
+		>"$tmp/env-start.jsonl" || exit 1
+	cat "$big/fabench-populate.json" "$small/fabench-populate.json" \
+		>>"$tmp/env-start.jsonl" || exit 1
+	# In the background, so a signal to this script is handled at once.
+	"$fabench" "$@" --nng "$nng" --grpc "$grpc" --server-pid "$pid" \
+		--base-nng "$k_nng" --base-grpc "$k_grpc" --base-pid "$base_pid" \
+		--data-dir "$big" --plugin-dir "$plugins" --rows "$rows" \
+		--base-rows "$base_rows" registry >"$tmp/cells.jsonl" &
+	what="fabench registry"
+else
+	# --- the suite: one keeld on a scratch data directory -------------
+	mkdir -p "$tmp/data"
+	start_keeld pid "$tmp/data" "$tmp/keeld.log"
+	"$fabench" "$@" --keeld-version "$kv" ${http_skip:+--note "$http_skip"} \
+		env >"$tmp/env-start.jsonl" || exit 1
+	# shellcheck disable=SC2086
+	"$fabench" "$@" --nng "$k_nng" --grpc "$k_grpc" $k_http_opt \
+		${http_skip:+--skip-http "$http_skip"} --server-pid "$pid" \
+		suite >"$tmp/cells.jsonl" &
+	what="fabench suite"
+fi
 fpid=$!
 wait "$fpid"
 st=$?
 fpid=
 if [ $st -ne 0 ]; then
-	echo "run.sh: fabench suite exited $st" >&2
+	echo "run.sh: $what exited $st" >&2
 	rc=1
 fi
 "$fabench" "$@" --keeld-version "$kv" --phase end env \
 	>"$tmp/env-end.jsonl" || rc=1
 
-stop_keeld
-if [ "$stopped" != 0 ]; then
-	echo "run.sh: keeld exited $stopped after SIGTERM" >&2
-	rc=1
-fi
-if grep -E 'ERROR|runtime error|Sanitizer' "$tmp/keeld.log" >/dev/null; then
-	echo "run.sh: keeld's log has errors:" >&2
-	tail -n 40 "$tmp/keeld.log" | sed 's/^/  /' >&2
-	rc=1
-fi
+for v in pid base_pid; do
+	eval "p=\$$v"
+	[ -n "$p" ] || continue
+	stop_keeld "$p"
+	eval "$v="
+	if [ "$stopped" != 0 ]; then
+		echo "run.sh: keeld (pid $p) exited $stopped after SIGTERM" >&2
+		rc=1
+	fi
+done
+check_log "$tmp/keeld.log"
+[ -z "$registry" ] || check_log "$tmp/keeld-base.log"
 cat "$tmp/env-start.jsonl" "$tmp/cells.jsonl" "$tmp/env-end.jsonl" >"$out" ||
 	rc=1
 echo "run.sh: wrote $out" >&2

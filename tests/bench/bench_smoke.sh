@@ -1,9 +1,11 @@
 #!/bin/sh
 # bench_smoke.sh -- bench/run.sh --smoke end to end, with very short
 # rounds: keeld comes up on loopback, every cell of the suite is run and
-# written, keeld is stopped.  Checks the shape of the output only (every
-# expected cell present, numbers that parse, ops > 0, a ratio), never a
-# timing: a benchmark on a shared CI machine is not a test.
+# written, keeld is stopped; then the same for run.sh --registry --smoke
+# (two small populated databases, two keelds).  Checks the shape of the
+# output only (every expected cell present, numbers that parse, ops > 0,
+# a ratio), never a timing: a benchmark on a shared CI machine is not a
+# test.
 #
 # Environment: KEEL_BUILDDIR, KEEL_SRCDIR (set by `make check`).
 . "${KEEL_SRCDIR:-.}/tests/common/tap.sh"
@@ -78,6 +80,12 @@ num() {
 	printf '%s\n' "$1" |
 		sed -n "s/.*\"$2\":\(-\{0,1\}[0-9][0-9]*\(\.[0-9]*\)\{0,1\}\)[,}].*/\1/p"
 }
+# present LINE NAME: a test that the cell's line was found; its status.
+present() {
+	[ -n "$1" ]
+	ok $? "$2: present"
+	[ -n "$1" ]
+}
 # check_measured LINE NAME: a measured product cell with its limit.
 check_measured() {
 	ops=$(num "$1" ops)
@@ -107,11 +115,7 @@ for t in nng grpc http http-json; do
 		for c in 1 16; do
 			line=$(cell $t $w $c)
 			name="$t $w c=$c"
-			if [ -z "$line" ]; then
-				ok 1 "$name: present"
-				continue
-			fi
-			ok 0 "$name: present"
+			present "$line" "$name" || continue
 			case "$t:$have_http:$line" in
 			http*:no:*'"skipped":'*)
 				skip "$name: measured" "keeld has no REST door"
@@ -152,4 +156,73 @@ done
 
 n=$(grep -c '"record":"cell"' "$out")
 is "$n" 24 "24 cells in all"
+
+# --- the registry cells: run.sh --registry --smoke ----------------------
+# Two small databases populated into a scratch cache, two keelds at once.
+rout="$tmp/registry.jsonl"
+KEEL_BUILDDIR=$builddir sh "$KEEL_SRCDIR/bench/run.sh" --registry --smoke \
+	--cache-dir "$tmp/cache" --out "$rout" \
+	-- --secs 0.05 --warmup 0.01 >"$tmp/rstdout" 2>"$tmp/rstderr"
+rc=$?
+is "$rc" 0 "bench/run.sh --registry --smoke exits 0"
+if [ "$rc" -ne 0 ]; then
+	sed 's/^/#   /' "$tmp/rstderr"
+fi
+pids=$(sed -n 's/^run\.sh: keeld pid \([0-9]*\):.*/\1/p' "$tmp/rstderr")
+is "$(echo $pids | wc -w)" 2 "run.sh started two keelds"
+for p in $pids; do
+	gone=0
+	kill -0 "$p" 2>/dev/null && gone=1
+	ok $gone "keeld (pid $p) is no longer running"
+done
+[ -s "$rout" ]
+ok $? "it wrote the JSON lines to --out"
+key=$("$fabench" populate-key)
+case $key in
+s[0-9]*-l[0-9]*) ok 0 "populate-key names schema and layout ($key)" ;;
+*) ok 1 "populate-key names schema and layout ($key)" ;;
+esac
+for r in 2400 1200; do
+	[ -f "$tmp/cache/$key-$r/fabench-populate.json" ]
+	ok $? "the $r-task database is cached with its marker"
+	line=$(grep -F "\"record\":\"populate\",\"rows\":$r," "$rout")
+	[ -n "$(num "$line" rows_per_s)" ] && [ -n "$(num "$line" closure_bytes)" ]
+	ok $? "a populate line for $r tasks, with its rate and closure size"
+done
+table=$(grep -c '^door  *workload  *vs  *rows' "$tmp/rstderr")
+is "$table" 1 "the registry table is printed on stderr"
+
+# rcell TRANSPORT WORKLOAD COMPARE: its line, empty when missing.
+rcell() {
+	grep -F "\"record\":\"cell\",\"workload\":\"$2\",\"transport\":\"$1\",\"clients\":1,\"compare\":\"$3\"," "$rout"
+}
+for w in ListTasks GetTask ListWorkflows GetWorkflow; do
+	for t in grpc nng; do
+		for v in size floor; do
+			line=$(rcell $t $w $v)
+			name="$t $w vs $v"
+			present "$line" "$name" || continue
+			case "$w:$line" in
+			*Workflow*:*'"skipped":'*)
+				# Until keeld has them, or populate writes them.
+				like "$line" '"skipped":"' \
+					"$name: skipped, with the reason"
+				continue ;;
+			esac
+			check_measured "$line" "$name"
+			case $v in
+			size)
+				is "$(num "$line" limit_rows)" 1200 \
+					"$name: names the small database" ;;
+			floor)
+				[ -n "$(num "$line" floor_diff_us)" ]
+				ok $? "$name: floor_diff_us"
+				like "$line" '"floor_sql":"SELECT ' \
+					"$name: the captured SQL" ;;
+			esac
+		done
+	done
+done
+n=$(grep -c '"record":"cell"' "$rout")
+is "$n" 16 "16 registry cells in all"
 done_testing
