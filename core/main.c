@@ -147,6 +147,11 @@ static const struct keel_config_key main_registry_schema[] = {
 	MAIN_KEY("task_types", KEEL_CFG_STR, 0, "",
 	         "task types that may be registered, separated by commas or "
 	         "spaces; empty: any"),
+	MAIN_RANGE("closure_inline_max", KEEL_CFG_BYTES, "256KiB", 0,
+	           64LL * 1024 * 1024,
+	           "closures (compiled tasks, workflows, launch plans) larger "
+	           "than this are written to the blob store, their URI kept in "
+	           "the database; 0 offloads every one"),
 	MAIN_RANGE("max_workflow_nodes", KEEL_CFG_INT, "100", 1, 100000,
 	           "most nodes a workflow (or subworkflow) template may have, "
 	           "not counting those nested in branches"),
@@ -573,6 +578,11 @@ static int main_configure(struct main_state *st, const struct main_opts *o)
 			conf_int(st->registry, "max_workflow_nodes", &nodes);
 			st->svc.max_workflow_nodes = (size_t)nodes;
 		}
+		{
+			int64_t inl = 256 * 1024;
+			conf_int(st->registry, "closure_inline_max", &inl);
+			st->svc.closure_inline_max = inl;
+		}
 	}
 	return main_domains(st);
 }
@@ -877,6 +887,9 @@ static int main_serve(struct main_state *st, const struct main_opts *o)
 		}
 	}
 	st->svc.db = st->db;
+	/* The blob store: main_kinds[1]. */
+	st->svc.blob = plugin_instance_ops(st->inst[1]);
+	st->svc.blob_self = plugin_instance_self(st->inst[1]);
 	conf_int(st->api, "max_page_size", &page);
 	st->svc.max_page_size = (uint32_t)page;
 

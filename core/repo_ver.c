@@ -127,17 +127,19 @@ static int repo_ver_create_tx(struct db_conn *c, void *arg,
 	a[n++] = db_str(v->org ? v->org : "");
 	a[n++] = db_str(v->short_description ? v->short_description : "");
 	a[n++] = db_str(v->digest);
-	a[n++] = db_blob(v->closure, v->closure_len);
+	a[n++] = v->closure_len > 0 ? db_blob(v->closure, v->closure_len)
+	                            : db_null();
+	a[n++] = db_str(v->closure_uri ? v->closure_uri : "");
 	a[n++] = db_int(v->created_at);
 	a[n++] = db_int(w->now);
 	if (k == &repo_kind_task) {
 		a[n++] = db_str(v->type ? v->type : "");
 		tail = ", type) VALUES (?, ?, ?, ?, "
-		         "?, ?, ?, ?, ?, ?, ?)";
+		         "?, ?, ?, ?, ?, ?, ?, ?)";
 	} else if (k == &repo_kind_workflow) {
 		a[n++] = db_blob(v->iface, v->iface_len);
 		tail = ", interface) VALUES (?, ?, ?, "
-		         "?, ?, ?, ?, ?, ?, ?, ?)";
+		         "?, ?, ?, ?, ?, ?, ?, ?, ?)";
 	} else {
 		int sched = v->type != NULL && strcmp(v->type, "NONE") != 0;
 		a[n++] = db_str(v->type ? v->type : "NONE");
@@ -146,11 +148,12 @@ static int repo_ver_create_tx(struct db_conn *c, void *arg,
 		a[n++] = db_str(sched ? "SCHED" : "");
 		tail = ", schedule_type, state, "
 		         "workflow_id, launch_condition_type) VALUES (?, ?, ?, ?, "
-		         "?, ?, ?, ?, ?, ?, ?, ?, ?, ?)";
+		         "?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)";
 	}
 	util_fmt(sql, sizeof(sql),
 	         "INSERT INTO %s (project, domain, name, version, org, "
-	         "short_description, digest, closure, created_at, updated_at%s",
+	         "short_description, digest, closure, closure_uri, created_at, "
+	         "updated_at%s",
 	         k->table, tail);
 	rc = db_exec(c, sql, a, n, NULL, err);
 	if (rc == KEEL_EEXIST)
@@ -197,12 +200,13 @@ int repo_ver_create(struct db *db, const struct repo_kind *k,
 
 /* ---- reading ---------------------------------------------------------- */
 
-/* Column order of every read: these, the blob, then the kind's extra
- * three (type, state, workflow_id), then the sort value on lists. */
+/* Column order of every read: these, the blob, the kind's extra three
+ * (type, state, workflow_id), closure_uri, then the sort value on lists. */
 #define REPO_VER_HEAD                                                         \
 	"e.project, e.domain, e.name, e.version, e.org, "                     \
 	"e.short_description, e.digest, e.created_at, e.updated_at, e.id"
-#define REPO_VER_NCOLS 14
+#define REPO_VER_TAIL ", e.closure_uri"
+#define REPO_VER_NCOLS 15
 
 struct repo_ver_read {
 	struct arena *a;
@@ -244,6 +248,7 @@ static int repo_ver_row(void *arg, const struct keel_db_val *cols,
 	v->type = db_col_text(r->a, &cols[11], &r->nomem);
 	v->state = (int)cols[12].i;
 	v->workflow_id = cols[13].i;
+	v->closure_uri = db_col_text(r->a, &cols[14], &r->nomem);
 	if (ncols > REPO_VER_NCOLS) {
 		struct keel_db_val *sv;
 		r->vals = arena_grow(r->a, r->vals, r->n, &r->vcap,
@@ -296,7 +301,8 @@ int repo_ver_get(struct db *db, struct arena *a, const struct repo_kind *k,
 	int rc;
 
 	util_fmt(sql, sizeof(sql),
-	         "SELECT " REPO_VER_HEAD ", e.closure, %s FROM %s WHERE "
+	         "SELECT " REPO_VER_HEAD ", e.closure, %s" REPO_VER_TAIL
+	         " FROM %s WHERE "
 	         "e.project = ? AND e.domain = ? AND e.name = ? AND "
 	         "e.version = ?",
 	         k->extra, k->from);
@@ -367,7 +373,8 @@ int repo_ver_list_sql(const struct repo_kind *k,
 	{
 		const char *col = k->cols[i].sql;
 		w = util_fmt(sql, n,
-		             "SELECT " REPO_VER_HEAD ", %s, %s, %s FROM %s WHERE "
+		             "SELECT " REPO_VER_HEAD ", %s, %s" REPO_VER_TAIL
+		             ", %s FROM %s WHERE "
 		             "e.project = ? AND e.domain = ?%s%s%s%s%s",
 		             k->list_blob, k->extra, col, k->from,
 		             q->name ? " AND e.name = ?" : "",

@@ -49,6 +49,9 @@ struct repo_ver {
 	 * admin.LaunchPlan without its state. */
 	const uint8_t *closure;
 	size_t closure_len;
+	/* Where the closure is when it was offloaded to the blob store (then
+	 * closure_len is 0); "" or NULL otherwise. */
+	const char *closure_uri;
 	/* Written for workflows: the serialized core.TypedInterface that
 	 * lists return instead of the whole closure. */
 	const uint8_t *iface;

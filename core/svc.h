@@ -11,6 +11,7 @@
 
 struct db;
 struct task_resource_limits;
+struct keel_blob_ops;
 
 struct svc_domain {
 	char *id;
@@ -29,6 +30,11 @@ struct svc {
 	const struct task_resource_limits *task_limits;
 	const char *task_types;
 	size_t max_workflow_nodes; /* per template; 0: no limit */
+	/* Closures above closure_inline_max bytes go to this blob store
+	 * (NULL: every closure stays in its row). */
+	const struct keel_blob_ops *blob;
+	void *blob_self;
+	int64_t closure_inline_max;
 };
 
 struct svc_route {

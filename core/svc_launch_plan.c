@@ -380,8 +380,10 @@ static int svc_lp_exists(struct call *c, const Flyteidl__Core__Identifier *id,
 		return call_error(c, RPC_ALREADY_EXISTS,
 		                  "launch plan with identical structure already "
 		                  "exists");
-	old = flyteidl__admin__launch_plan__unpack(
-	    arena_pb_allocator(c->arena), row.closure_len, row.closure);
+	if (svc_ver_unpack(c, &repo_kind_launch_plan, &row,
+	                   &flyteidl__admin__launch_plan__descriptor,
+	                   (ProtobufCMessage **)&old) != 0)
+		old = NULL;
 	if (old != NULL) {
 		/* Compare what the digest covers: no timestamps. */
 		if (old->closure != NULL)
@@ -411,6 +413,7 @@ static int svc_create_launch_plan(struct call *c, const ProtobufCMessage *req,
 	Flyteidl__Core__ParameterMap *expected = NULL;
 	struct repo_ver wf, row = {0};
 	struct keel_err err = {0};
+	const char *key;
 	uint8_t digest[32];
 	char hex[65];
 	int64_t now = util_now_ms();
@@ -436,13 +439,11 @@ static int svc_create_launch_plan(struct call *c, const ProtobufCMessage *req,
 	                  r->spec->workflow_id->version, &wf, &err);
 	if (rc != 0)
 		return call_fail(c, rc, err.msg);
-	wcl = flyteidl__admin__workflow_closure__unpack(
-	    arena_pb_allocator(c->arena), wf.closure_len, wf.closure);
-	if (wcl == NULL)
-		return call_error(c, RPC_INTERNAL,
-		                  "stored closure of workflow [%s/%s/%s/%s] does "
-		                  "not decode",
-		                  wf.project, wf.domain, wf.name, wf.version);
+	rc = svc_ver_unpack(c, &repo_kind_workflow, &wf,
+	                    &flyteidl__admin__workflow_closure__descriptor,
+	                    (ProtobufCMessage **)&wcl);
+	if (rc != 0)
+		return rc;
 	if (wcl->compiled_workflow != NULL &&
 	    wcl->compiled_workflow->primary != NULL &&
 	    wcl->compiled_workflow->primary->template_ != NULL)
@@ -496,11 +497,23 @@ static int svc_create_launch_plan(struct call *c, const ProtobufCMessage *req,
 	row.closure = svc_pack(c, &lp.base, &row.closure_len);
 	if (row.closure == NULL)
 		return call_error(c, RPC_RESOURCE_EXHAUSTED, "out of memory");
+	rc = svc_ver_offload(c, &repo_kind_launch_plan, &row, &key);
+	if (rc != 0)
+		return rc;
 	rc = repo_ver_create(c->svc->db, &repo_kind_launch_plan, &row, NULL,
 	                     &err);
+	/* Not on KEEL_EEXIST: an identical version's row points at the
+	 * same object. */
+	if (rc != 0 && rc != KEEL_EEXIST)
+		svc_ver_discard(c, key);
 	if (rc == KEEL_EEXIST) {
 		cl.created_at = NULL;
-		return svc_lp_exists(c, r->id, hex, &lp);
+		/* A different structure: the object just written is the
+		 * refused one's. */
+		rc = svc_lp_exists(c, r->id, hex, &lp);
+		if (rc == -RPC_INVALID_ARGUMENT)
+			svc_ver_discard(c, key);
+		return rc;
 	}
 	if (rc != 0)
 		return call_fail(c, rc, err.msg);
@@ -510,17 +523,28 @@ static int svc_create_launch_plan(struct call *c, const ProtobufCMessage *req,
 }
 
 /* A row as an admin.LaunchPlan with its state and update time, or NULL
- * (out of memory or a closure that does not decode). */
+ * with the call's error set. */
 static Flyteidl__Admin__LaunchPlan *svc_lp_msg(struct call *c,
                                                const struct repo_ver *row)
 {
-	Flyteidl__Admin__LaunchPlan *lp = flyteidl__admin__launch_plan__unpack(
-	    arena_pb_allocator(c->arena), row->closure_len, row->closure);
+	Flyteidl__Admin__LaunchPlan *lp = NULL;
 	Google__Protobuf__Timestamp *ts =
 	    call_new(c, &google__protobuf__timestamp__descriptor);
 
-	if (lp == NULL || ts == NULL || lp->closure == NULL)
+	if (ts == NULL) {
+		call_error(c, RPC_RESOURCE_EXHAUSTED, "out of memory");
 		return NULL;
+	}
+	if (svc_ver_unpack(c, &repo_kind_launch_plan, row,
+	                   &flyteidl__admin__launch_plan__descriptor,
+	                   (ProtobufCMessage **)&lp) != 0)
+		return NULL;
+	if (lp->closure == NULL) {
+		call_error(c, RPC_INTERNAL,
+		           "stored launch plan [%s/%s/%s/%s] has no closure",
+		           row->project, row->domain, row->name, row->version);
+		return NULL;
+	}
 	ts->seconds = row->updated_at / 1000;
 	ts->nanos = (int32_t)(row->updated_at % 1000) * 1000000;
 	lp->closure->state = (Flyteidl__Admin__LaunchPlanState)row->state;
@@ -534,11 +558,7 @@ static int svc_lp_reply(struct call *c, const struct repo_ver *row,
 	Flyteidl__Admin__LaunchPlan *lp = svc_lp_msg(c, row);
 
 	if (lp == NULL)
-		return call_error(c, RPC_INTERNAL,
-		                  "stored launch plan [%s/%s/%s/%s] does not "
-		                  "decode",
-		                  row->project, row->domain, row->name,
-		                  row->version);
+		return -c->code;
 	*resp = &lp->base;
 	return 0;
 }
@@ -595,7 +615,7 @@ static int svc_update_launch_plan(struct call *c, const ProtobufCMessage *req,
 		return call_fail(c, rc, err.msg);
 	lp = svc_lp_msg(c, &row);
 	if (lp == NULL)
-		return svc_lp_reply(c, &row, resp);
+		return -c->code;
 	if (lp->spec != NULL && lp->spec->entity_metadata != NULL)
 		s = lp->spec->entity_metadata->schedule;
 	if (r->state == FLYTEIDL__ADMIN__LAUNCH_PLAN_STATE__ACTIVE &&
@@ -660,11 +680,7 @@ static int svc_lp_list_reply(struct call *c, const struct svc_ver_page *pg,
 	for (size_t i = 0; i < pg->n; i++) {
 		out->launch_plans[i] = svc_lp_msg(c, &pg->rows[i]);
 		if (out->launch_plans[i] == NULL)
-			return call_error(c, RPC_INTERNAL,
-			                  "stored launch plan [%s/%s/%s/%s] does "
-			                  "not decode",
-			                  pg->rows[i].project, pg->rows[i].domain,
-			                  pg->rows[i].name, pg->rows[i].version);
+			return -c->code;
 	}
 	out->n_launch_plans = pg->n;
 	out->token = pg->token;

@@ -192,8 +192,11 @@ static int svc_task_exists(struct call *c, const Flyteidl__Core__Identifier *id,
 	if (strcmp(row.digest, digest) == 0)
 		return call_error(c, RPC_ALREADY_EXISTS,
 		                  "task with identical structure already exists");
-	old = flyteidl__admin__task_closure__unpack(
-	    arena_pb_allocator(c->arena), row.closure_len, row.closure);
+	/* Without the old closure the message just names no field. */
+	if (svc_ver_unpack(c, &repo_kind_task, &row,
+	                   &flyteidl__admin__task_closure__descriptor,
+	                   (ProtobufCMessage **)&old) != 0)
+		old = NULL;
 	if (old != NULL && old->compiled_task != NULL)
 		pbdiff_first(&old->compiled_task->base, &mine->base, diff,
 		             sizeof(diff));
@@ -216,6 +219,7 @@ static int svc_create_task(struct call *c, const ProtobufCMessage *req,
 	struct repo_description desc = {0}, *dp = NULL;
 	struct repo_ver row = {0};
 	struct keel_err err = {0};
+	const char *key;
 	uint8_t digest[32];
 	char hex[65];
 	int64_t now = util_now_ms();
@@ -270,9 +274,22 @@ static int svc_create_task(struct call *c, const ProtobufCMessage *req,
 			                  "out of memory");
 		dp = &desc;
 	}
+	rc = svc_ver_offload(c, &repo_kind_task, &row, &key);
+	if (rc != 0)
+		return rc;
 	rc = repo_ver_create(c->svc->db, &repo_kind_task, &row, dp, &err);
-	if (rc == KEEL_EEXIST)
-		return svc_task_exists(c, r->id, hex, &ct);
+	/* Not on KEEL_EEXIST: an identical version's row points at the
+	 * same object. */
+	if (rc != 0 && rc != KEEL_EEXIST)
+		svc_ver_discard(c, key);
+	if (rc == KEEL_EEXIST) {
+		/* A different structure: the object just written is the
+		 * refused one's. */
+		rc = svc_task_exists(c, r->id, hex, &ct);
+		if (rc == -RPC_INVALID_ARGUMENT)
+			svc_ver_discard(c, key);
+		return rc;
+	}
 	if (rc != 0)
 		return call_fail(c, rc, err.msg);
 	*resp = call_new(c, &flyteidl__admin__task_create_response__descriptor);
@@ -280,17 +297,16 @@ static int svc_create_task(struct call *c, const ProtobufCMessage *req,
 	             : call_error(c, RPC_RESOURCE_EXHAUSTED, "out of memory");
 }
 
-/* A row as an admin.Task in the arena, or NULL (out of memory or a
- * closure that does not decode). */
-static Flyteidl__Admin__Task *svc_task_msg(struct call *c,
-                                           const struct repo_ver *row)
+/* A row as an admin.Task in the arena in *out; 0, or the call's error. */
+static int svc_task_msg(struct call *c, const struct repo_ver *row,
+                        Flyteidl__Admin__Task **out)
 {
 	Flyteidl__Admin__Task *t = call_new(c, &flyteidl__admin__task__descriptor);
 	Flyteidl__Core__Identifier *id =
 	    call_new(c, &flyteidl__core__identifier__descriptor);
 
 	if (t == NULL || id == NULL)
-		return NULL;
+		return call_error(c, RPC_RESOURCE_EXHAUSTED, "out of memory");
 	id->resource_type = FLYTEIDL__CORE__RESOURCE_TYPE__TASK;
 	id->project = (char *)row->project;
 	id->domain = (char *)row->domain;
@@ -299,9 +315,10 @@ static Flyteidl__Admin__Task *svc_task_msg(struct call *c,
 	id->org = (char *)row->org;
 	t->id = id;
 	t->short_description = (char *)row->short_description;
-	t->closure = flyteidl__admin__task_closure__unpack(
-	    arena_pb_allocator(c->arena), row->closure_len, row->closure);
-	return t->closure ? t : NULL;
+	*out = t;
+	return svc_ver_unpack(c, &repo_kind_task, row,
+	                      &flyteidl__admin__task_closure__descriptor,
+	                      (ProtobufCMessage **)&t->closure);
 }
 
 static int svc_get_task(struct call *c, const ProtobufCMessage *req,
@@ -323,12 +340,9 @@ static int svc_get_task(struct call *c, const ProtobufCMessage *req,
 	                  &err);
 	if (rc != 0)
 		return call_fail(c, rc, err.msg);
-	t = svc_task_msg(c, &row);
-	if (t == NULL)
-		return call_error(c, RPC_INTERNAL,
-		                  "stored closure of task [%s/%s/%s/%s] does not "
-		                  "decode",
-		                  row.project, row.domain, row.name, row.version);
+	rc = svc_task_msg(c, &row, &t);
+	if (rc != 0)
+		return rc;
 	*resp = &t->base;
 	return 0;
 }
@@ -361,13 +375,9 @@ static int svc_list_tasks(struct call *c, const ProtobufCMessage *req,
 	                                     sizeof(*out->tasks))) == NULL))
 		return call_error(c, RPC_RESOURCE_EXHAUSTED, "out of memory");
 	for (size_t i = 0; i < pg.n; i++) {
-		out->tasks[i] = svc_task_msg(c, &pg.rows[i]);
-		if (out->tasks[i] == NULL)
-			return call_error(c, RPC_INTERNAL,
-			                  "stored closure of task [%s/%s/%s/%s] "
-			                  "does not decode",
-			                  pg.rows[i].project, pg.rows[i].domain,
-			                  pg.rows[i].name, pg.rows[i].version);
+		rc = svc_task_msg(c, &pg.rows[i], &out->tasks[i]);
+		if (rc != 0)
+			return rc;
 	}
 	out->n_tasks = pg.n;
 	out->token = pg.token;

@@ -6,6 +6,8 @@
 
 #include <string.h>
 
+#include <keel/keel_blob.h>
+
 #include "arena.h"
 #include "conf.h"
 #include "db.h"
@@ -27,6 +29,187 @@ uint8_t *svc_pack(struct call *c, const ProtobufCMessage *m, size_t *len)
 	if (b != NULL)
 		*len = protobuf_c_message_pack(m, b);
 	return b;
+}
+
+/* "a%2Fb": a key part that cannot split or escape the path. */
+static char *svc_ver_part(struct call *c, const char *s)
+{
+	size_t n = 0;
+	char *out, *o;
+
+	for (const char *p = s; *p; p++)
+		n += (*p == '/' || *p == '%') ? 3 : 1;
+	out = o = arena_alloc(c->arena, n + 1);
+	if (out == NULL)
+		return NULL;
+	for (const char *p = s; *p; p++) {
+		if (*p == '/' || *p == '%') {
+			snprintf(o, 4, "%%%02X", (unsigned char)*p);
+			o += 3;
+		} else {
+			*o++ = *p;
+		}
+	}
+	*o = '\0';
+	return out;
+}
+
+static const char *svc_ver_key(struct call *c, const struct repo_kind *k,
+                               const struct repo_ver *row)
+{
+	const char *p = svc_ver_part(c, row->project);
+	const char *d = svc_ver_part(c, row->domain);
+	const char *n = svc_ver_part(c, row->name);
+	const char *v = svc_ver_part(c, row->version);
+
+	if (p == NULL || d == NULL || n == NULL || v == NULL)
+		return NULL;
+	return arena_printf(c->arena, "metadata/admin/%s/%s/%s/%s/%s/%s",
+	                    k->table, p, d, n, v, row->digest);
+}
+
+struct svc_ver_mem {
+	const uint8_t *p;
+	size_t n, off;
+};
+
+static int svc_ver_read(void *arg, void *buf, size_t cap, size_t *n)
+{
+	struct svc_ver_mem *m = arg;
+	size_t k = m->n - m->off < cap ? m->n - m->off : cap;
+
+	memcpy(buf, m->p + m->off, k);
+	m->off += k;
+	*n = k;
+	return 0;
+}
+
+int svc_ver_offload(struct call *c, const struct repo_kind *k,
+                    struct repo_ver *row, const char **key)
+{
+	const struct keel_blob_ops *ops = c->svc->blob;
+	struct svc_ver_mem m = {row->closure, row->closure_len, 0};
+	struct keel_blob_src src = {(int64_t)row->closure_len, svc_ver_read, &m};
+	struct keel_err err = {0};
+	size_t need = 0;
+	char *uri;
+	int rc;
+
+	*key = NULL;
+	if (ops == NULL || (int64_t)row->closure_len <= c->svc->closure_inline_max)
+		return 0;
+	*key = svc_ver_key(c, k, row);
+	if (*key == NULL)
+		return call_error(c, RPC_RESOURCE_EXHAUSTED, "out of memory");
+	rc = ops->put(c->svc->blob_self, *key, &src, &err);
+	if (rc != 0) {
+		*key = NULL;
+		return call_error(c, RPC_UNAVAILABLE,
+		                  "cannot store the closure of %s [%s/%s/%s/%s] "
+		                  "in the blob store: %s",
+		                  k->what, row->project, row->domain, row->name,
+		                  row->version, err.msg);
+	}
+	rc = ops->uri(c->svc->blob_self, *key, NULL, 0, &need, &err);
+	uri = need > 0 ? arena_alloc(c->arena, need) : NULL;
+	if (uri == NULL ||
+	    ops->uri(c->svc->blob_self, *key, uri, need, &need, &err) != 0) {
+		svc_ver_discard(c, *key);
+		*key = NULL;
+		return call_error(c, RPC_INTERNAL,
+		                  "the blob store gave no URI for %s: %s",
+		                  k->what, err.msg);
+	}
+	(void)rc;
+	row->closure_uri = uri;
+	row->closure = NULL;
+	row->closure_len = 0;
+	return 0;
+}
+
+void svc_ver_discard(struct call *c, const char *key)
+{
+	struct keel_err err = {0};
+
+	if (key != NULL && c->svc->blob != NULL)
+		c->svc->blob->del(c->svc->blob_self, key, &err);
+}
+
+struct svc_ver_buf {
+	struct arena *a;
+	uint8_t *p;
+	size_t n, cap, max;
+};
+
+static int svc_ver_write(void *arg, const void *buf, size_t n)
+{
+	struct svc_ver_buf *b = arg;
+
+	if (b->n + n > b->max)
+		return KEEL_ERANGE;
+	if (b->n + n > b->cap) {
+		size_t cap = b->cap ? b->cap * 2 : 64 * 1024;
+		uint8_t *p;
+		while (cap < b->n + n)
+			cap *= 2;
+		p = arena_alloc(b->a, cap);
+		if (p == NULL)
+			return KEEL_ENOMEM;
+		if (b->n)
+			memcpy(p, b->p, b->n);
+		b->p = p;
+		b->cap = cap;
+	}
+	memcpy(b->p + b->n, buf, n);
+	b->n += n;
+	return 0;
+}
+
+int svc_ver_unpack(struct call *c, const struct repo_kind *k,
+                   const struct repo_ver *row,
+                   const ProtobufCMessageDescriptor *desc,
+                   ProtobufCMessage **out)
+{
+	const uint8_t *p = row->closure;
+	size_t n = row->closure_len;
+
+	if (n == 0 && row->closure_uri != NULL && row->closure_uri[0] != '\0') {
+		/* Offloaded objects are bounded like any message. */
+		struct svc_ver_buf b = {c->arena, NULL, 0, 0, 64u << 20};
+		struct keel_blob_sink sink = {svc_ver_write, &b};
+		struct keel_err err = {0};
+		const char *key = svc_ver_key(c, k, row);
+		int rc;
+
+		if (key == NULL)
+			return call_error(c, RPC_RESOURCE_EXHAUSTED,
+			                  "out of memory");
+		if (c->svc->blob == NULL)
+			return call_error(c, RPC_INTERNAL,
+			                  "the closure of %s [%s/%s/%s/%s] is in a "
+			                  "blob store (%s) but none is configured",
+			                  k->what, row->project, row->domain,
+			                  row->name, row->version, row->closure_uri);
+		rc = c->svc->blob->get(c->svc->blob_self, key, &sink, &err);
+		if (rc != 0)
+			return call_error(c, RPC_UNAVAILABLE,
+			                  "cannot read the closure of %s "
+			                  "[%s/%s/%s/%s] from %s: %s",
+			                  k->what, row->project, row->domain,
+			                  row->name, row->version, row->closure_uri,
+			                  err.msg[0] ? err.msg : "read failed");
+		p = b.p;
+		n = b.n;
+	}
+	*out = protobuf_c_message_unpack(desc, arena_pb_allocator(c->arena), n,
+	                                 p);
+	if (*out == NULL)
+		return call_error(c, RPC_INTERNAL,
+		                  "stored closure of %s [%s/%s/%s/%s] does not "
+		                  "decode",
+		                  k->what, row->project, row->domain, row->name,
+		                  row->version);
+	return 0;
 }
 
 int svc_ver_list(struct call *c, const struct repo_kind *k,

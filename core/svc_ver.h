@@ -19,6 +19,29 @@ struct Flyteidl__Admin__Sort;
 /* Serialized m in the call's arena; NULL when out of memory. */
 uint8_t *svc_pack(struct call *c, const ProtobufCMessage *m, size_t *len);
 
+/*
+ * Before inserting row: when its closure is larger than [registry]
+ * closure_inline_max and a blob store is configured, write the closure
+ * to the store under metadata/admin/<table>/<project>/<domain>/<name>/
+ * <version>/<digest> (each part escaped) and leave its URI in the row
+ * instead.  The digest in the key means a rejected registration never
+ * overwrites the object of the version already stored.  *key (NULL when
+ * nothing was written) is for svc_ver_discard().  0, or the call's error.
+ */
+int svc_ver_offload(struct call *c, const struct repo_kind *k,
+                    struct repo_ver *row, const char **key);
+/* Remove what svc_ver_offload wrote, after the insert failed (best
+ * effort: an orphan object is harmless). */
+void svc_ver_discard(struct call *c, const char *key);
+
+/* Decode row's closure as desc into *out (the call's arena), reading it
+ * from the blob store when it was offloaded.  0, or the call's error
+ * naming the entity. */
+int svc_ver_unpack(struct call *c, const struct repo_kind *k,
+                   const struct repo_ver *row,
+                   const ProtobufCMessageDescriptor *desc,
+                   ProtobufCMessage **out);
+
 /* A list request's parts, borrowed from the request. */
 struct svc_ver_list_req {
 	const char *what;     /* "ListTasks": named in token errors */

@@ -74,9 +74,12 @@ static int svc_wf_load(struct call *c, const Flyteidl__Core__WorkflowTemplate *t
 			continue;
 		if (rc != 0)
 			return call_fail(c, rc, err.msg);
-		cl = flyteidl__admin__task_closure__unpack(
-		    arena_pb_allocator(c->arena), row.closure_len, row.closure);
-		if (cl == NULL || cl->compiled_task == NULL ||
+		rc = svc_ver_unpack(c, &repo_kind_task, &row,
+		                    &flyteidl__admin__task_closure__descriptor,
+		                    (ProtobufCMessage **)&cl);
+		if (rc != 0)
+			return rc;
+		if (cl->compiled_task == NULL ||
 		    cl->compiled_task->template_ == NULL)
 			return call_error(c, RPC_INTERNAL,
 			                  "stored closure of task [%s] does not "
@@ -99,9 +102,12 @@ static int svc_wf_load(struct call *c, const Flyteidl__Core__WorkflowTemplate *t
 			continue;
 		if (rc != 0)
 			return call_fail(c, rc, err.msg);
-		lp = flyteidl__admin__launch_plan__unpack(
-		    arena_pb_allocator(c->arena), row.closure_len, row.closure);
-		if (lp == NULL || lp->closure == NULL)
+		rc = svc_ver_unpack(c, &repo_kind_launch_plan, &row,
+		                    &flyteidl__admin__launch_plan__descriptor,
+		                    (ProtobufCMessage **)&lp);
+		if (rc != 0)
+			return rc;
+		if (lp->closure == NULL)
 			return call_error(c, RPC_INTERNAL,
 			                  "stored launch plan [%s] does not decode",
 			                  svc_wf_idtext(c, id));
@@ -168,8 +174,10 @@ static int svc_wf_exists(struct call *c, const Flyteidl__Core__Identifier *id,
 		why->exists_different_structure = d;
 		c->detail = &why->base;
 	}
-	old = flyteidl__admin__workflow_closure__unpack(
-	    arena_pb_allocator(c->arena), row.closure_len, row.closure);
+	if (svc_ver_unpack(c, &repo_kind_workflow, &row,
+	                   &flyteidl__admin__workflow_closure__descriptor,
+	                   (ProtobufCMessage **)&old) != 0)
+		old = NULL;
 	if (old != NULL && old->compiled_workflow != NULL)
 		pbdiff_first(&old->compiled_workflow->base, &mine->base, diff,
 		             sizeof(diff));
@@ -195,6 +203,7 @@ static int svc_create_workflow(struct call *c, const ProtobufCMessage *req,
 	struct repo_ver row = {0};
 	struct sbuf errs = SBUF_INIT;
 	struct keel_err err = {0};
+	const char *key;
 	uint8_t digest[32];
 	char hex[65];
 	int64_t now = util_now_ms();
@@ -267,9 +276,22 @@ static int svc_create_workflow(struct call *c, const ProtobufCMessage *req,
 			                  "out of memory");
 		dp = &desc;
 	}
+	rc = svc_ver_offload(c, &repo_kind_workflow, &row, &key);
+	if (rc != 0)
+		return rc;
 	rc = repo_ver_create(c->svc->db, &repo_kind_workflow, &row, dp, &err);
-	if (rc == KEEL_EEXIST)
-		return svc_wf_exists(c, r->id, hex, cw);
+	/* Not on KEEL_EEXIST: an identical version's row points at the
+	 * same object. */
+	if (rc != 0 && rc != KEEL_EEXIST)
+		svc_ver_discard(c, key);
+	if (rc == KEEL_EEXIST) {
+		/* A different structure: the object just written is the
+		 * refused one's. */
+		rc = svc_wf_exists(c, r->id, hex, cw);
+		if (rc == -RPC_INVALID_ARGUMENT)
+			svc_ver_discard(c, key);
+		return rc;
+	}
 	if (rc != 0)
 		return call_fail(c, rc, err.msg);
 	*resp = call_new(c, &flyteidl__admin__workflow_create_response__descriptor);
@@ -300,12 +322,13 @@ static Flyteidl__Admin__Workflow *svc_wf_msg(struct call *c,
 	id->org = (char *)row->org;
 	w->id = id;
 	w->short_description = (char *)row->short_description;
-	if (!list) {
-		w->closure = flyteidl__admin__workflow_closure__unpack(
-		    arena_pb_allocator(c->arena), row->closure_len,
-		    row->closure);
-		return w->closure ? w : NULL;
-	}
+	if (!list)
+		return svc_ver_unpack(
+		           c, &repo_kind_workflow, row,
+		           &flyteidl__admin__workflow_closure__descriptor,
+		           (ProtobufCMessage **)&w->closure) == 0
+		           ? w
+		           : NULL;
 	{
 		Flyteidl__Admin__WorkflowClosure *cl = call_new(
 		    c, &flyteidl__admin__workflow_closure__descriptor);
@@ -357,10 +380,10 @@ static int svc_get_workflow(struct call *c, const ProtobufCMessage *req,
 		return call_fail(c, rc, err.msg);
 	w = svc_wf_msg(c, &row, 0);
 	if (w == NULL)
-		return call_error(c, RPC_INTERNAL,
-		                  "stored closure of workflow [%s/%s/%s/%s] does "
-		                  "not decode",
-		                  row.project, row.domain, row.name, row.version);
+		/* svc_ver_unpack's error, or out of memory. */
+		return c->code != 0 ? -c->code
+		                    : call_error(c, RPC_RESOURCE_EXHAUSTED,
+		                                 "out of memory");
 	*resp = &w->base;
 	return 0;
 }

@@ -671,6 +671,9 @@ async function registry() {
 	const nodes = r.res?.closure?.compiled_workflow?.primary?.template?.nodes ?? [];
 	ok(r.code === 0 && nodes.length === 4 && nodes.some((n) => n.id === 'start-node'),
 		'GetWorkflow: the compiled closure with start-node and end-node', got(r), `nodes: ${nodes.map((n) => n.id)}`);
+	const n1b = nodes.find((n) => n.id === 'n1')?.inputs?.find((b) => b.var === 'b')?.binding;
+	ok(n1b?.promise?.node_id === 'n0', 'the refused re-registration left the stored closure as it was',
+		`n1.b: ${JSON.stringify(n1b)}`);
 	r = await call(admin, 'ListWorkflows', { id: PD, limit: 10 });
 	const lw = r.res?.workflows ?? [];
 	ok(r.code === 0 && lw.length === 1 && lw[0].closure.compiled_workflow.primary.template.nodes.length === 0 &&

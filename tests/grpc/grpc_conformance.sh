@@ -101,8 +101,11 @@ port2=$(free_port)
 while [ "$port2" = "$port" ]; do port2=$(free_port); done
 cors_origin=http://console.example
 max_body=65536
+# closure_inline_max = 0: every closure goes through the blob store, so
+# the suites exercise offloading (the unit tests keep them inline).
 printf '%s\n' '[http]' 'allow_cors = true' "allowed_origins = $cors_origin" \
-	'max_body_size = 64KiB' 'body_timeout = 1s' >"$tmp/keel.ini" ||
+	'max_body_size = 64KiB' 'body_timeout = 1s' \
+	'[registry]' 'closure_inline_max = 0' >"$tmp/keel.ini" ||
 	bail "cannot write $tmp/keel.ini"
 mkdir -p "$tmp/data"
 "$keeld" -c "$tmp/keel.ini" --data-dir "$tmp/data" \
@@ -162,6 +165,13 @@ run_suite conformance.mjs "127.0.0.1:$port"
 run_suite rest_conformance.mjs --bindings "$KEEL_BUILDDIR/gen/rest_bindings.c" \
 	--max-body "$max_body" --body-timeout 1000 --cors-origin "$cors_origin" \
 	"127.0.0.1:$port2"
+
+# The registered closures are objects in the local blob store.
+for kind in tasks workflows launch_plans; do
+	n=$(find "$tmp/data/blobs/metadata/admin/$kind" -type f 2>/dev/null | wc -l)
+	[ "$n" -gt 0 ]
+	ok $? "closures of $kind offloaded to the blob store ($n objects)"
+done
 
 # --- shutdown ----------------------------------------------------------
 # alive PID: not exited (a zombie counts as exited).
