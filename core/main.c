@@ -147,6 +147,10 @@ static const struct keel_config_key main_registry_schema[] = {
 	MAIN_KEY("task_types", KEEL_CFG_STR, 0, "",
 	         "task types that may be registered, separated by commas or "
 	         "spaces; empty: any"),
+	MAIN_KEY("task_type_scopes", KEEL_CFG_STR, 0, "",
+	         "task types limited to some projects, as Flyte Admin's "
+	         "task_type_whitelist: type=project[/domain][;...], separated "
+	         "by commas; types not listed may be used anywhere"),
 	MAIN_RANGE("closure_inline_max", KEEL_CFG_BYTES, "256KiB", 0,
 	           64LL * 1024 * 1024,
 	           "closures (compiled tasks, workflows, launch plans) larger "
@@ -573,6 +577,16 @@ static int main_configure(struct main_state *st, const struct main_opts *o)
 		if (conf_str(st->registry, "task_types", &st->svc.task_types) !=
 		    0)
 			st->svc.task_types = NULL;
+		if (conf_str(st->registry, "task_type_scopes",
+		             &st->svc.task_type_scopes) != 0 ||
+		    st->svc.task_type_scopes[0] == '\0')
+			st->svc.task_type_scopes = NULL;
+		if (svc_type_scope_allowed(st->svc.task_type_scopes, NULL, NULL,
+		                           NULL, why, sizeof(why)) < 0) {
+			util_fmt(st->err, sizeof(st->err),
+			         "[registry] task_type_scopes: %s", why);
+			return KEEL_EINVAL;
+		}
 		{
 			int64_t nodes = 100;
 			conf_int(st->registry, "max_workflow_nodes", &nodes);

@@ -29,6 +29,7 @@ struct svc {
 	 * separated; NULL or "": any). */
 	const struct task_resource_limits *task_limits;
 	const char *task_types;
+	const char *task_type_scopes; /* "type=proj[/dom][;...], ..." or NULL */
 	size_t max_workflow_nodes; /* per template; 0: no limit */
 	/* Closures above closure_inline_max bytes go to this blob store
 	 * (NULL: every closure stays in its row). */
@@ -62,6 +63,13 @@ struct Flyteidl__Core__Identifier;
 int svc_check_identifier(struct call *c,
                          const struct Flyteidl__Core__Identifier *id,
                          int resource_type);
+/* [registry] task_type_scopes (Flyte Admin's task_type_whitelist): 1 when
+ * type may be registered in project/domain (type NULL: the syntax is
+ * valid), 0 when not, -1 with why when the text is malformed. */
+int svc_type_scope_allowed(const char *list, const char *type,
+                           const char *project, const char *domain,
+                           char *why, size_t whylen);
+
 /* The same for Get and Update calls, which also accept an UNSPECIFIED
  * resource type (a REST path has none). */
 int svc_check_get_identifier(struct call *c,

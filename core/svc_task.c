@@ -129,7 +129,85 @@ static int svc_type_allowed(const char *list, const char *type)
 	return 0;
 }
 
+/*
+ * [registry] task_type_scopes, Flyte Admin's task_type_whitelist:
+ * "type=scope;scope, type=scope", a scope "project" or "project/domain".
+ * A listed type may be registered only in its scopes; unlisted types
+ * anywhere.  With check_only, only the syntax is checked (why says what
+ * is wrong).  Returns 1 allowed (or valid), 0 refused, -1 bad syntax.
+ */
+int svc_type_scope_allowed(const char *list, const char *type,
+                           const char *project, const char *domain,
+                           char *why, size_t whylen)
+{
+	int listed = 0;
+
+	while (list != NULL && *list != '\0') {
+		const char *e, *eq;
+		size_t k, tn;
+
+		while (*list == ',' || *list == ' ')
+			list++;
+		if (*list == '\0')
+			break;
+		k = strcspn(list, ",");
+		e = list + k;
+		eq = memchr(list, '=', k);
+		if (eq == NULL || eq == list) {
+			util_fmt(why, whylen,
+			         "'%.*s' is not type=project[/domain][;...]",
+			         (int)k, list);
+			return -1;
+		}
+		tn = (size_t)(eq - list);
+		while (tn > 0 && list[tn - 1] == ' ')
+			tn--;
+		if (type == NULL ||
+		    (strlen(type) == tn && strncmp(list, type, tn) == 0)) {
+			const char *sc = eq + 1;
+			listed = 1;
+			while (sc < e) {
+				size_t sn = strcspn(sc, ";,"), pn;
+				const char *slash;
+				while (sn > 0 && *sc == ' ')
+					sc++, sn--;
+				pn = sn;
+				while (pn > 0 && sc[pn - 1] == ' ')
+					pn--;
+				if (pn == 0) {
+					util_fmt(why, whylen,
+					         "an empty scope in '%.*s'", (int)k,
+					         list);
+					return -1;
+				}
+				slash = memchr(sc, '/', pn);
+				if (type != NULL) {
+					size_t pl = slash ? (size_t)(slash - sc) : pn;
+					int pok = strlen(project) == pl &&
+					          strncmp(sc, project, pl) == 0;
+					int dok = slash == NULL ||
+					          (strlen(domain) == pn - pl - 1 &&
+					           strncmp(slash + 1, domain,
+					                   pn - pl - 1) == 0);
+					if (pok && dok)
+						return 1;
+				}
+				sc += sn;
+				if (sc < e && *sc == ';' && ++sc == e) {
+					util_fmt(why, whylen,
+					         "an empty scope in '%.*s'", (int)k,
+					         list);
+					return -1;
+				}
+			}
+		}
+		list = e;
+	}
+	return type == NULL || !listed ? 1 : 0;
+}
+
 static int svc_check_template(struct call *c,
+                              const Flyteidl__Core__Identifier *id,
                               const Flyteidl__Core__TaskTemplate *t)
 {
 	char why[512];
@@ -141,6 +219,14 @@ static int svc_check_template(struct call *c,
 		                  "task type [%s] must be whitelisted before use "
 		                  "([registry] task_types)",
 		                  t->type);
+	if (svc_type_scope_allowed(c->svc->task_type_scopes, t->type,
+	                           id->project, id->domain, why,
+	                           sizeof(why)) != 1)
+		return call_error(c, RPC_INVALID_ARGUMENT,
+		                  "task type [%s] must be whitelisted before use "
+		                  "in project [%s] domain [%s] ([registry] "
+		                  "task_type_scopes)",
+		                  t->type, id->project, id->domain);
 	if (t->metadata == NULL)
 		return call_error(c, RPC_INVALID_ARGUMENT, "missing metadata");
 	if (t->metadata->runtime != NULL &&
@@ -234,7 +320,7 @@ static int svc_create_task(struct call *c, const ProtobufCMessage *req,
 	if (r->spec == NULL || r->spec->template_ == NULL)
 		return call_error(c, RPC_INVALID_ARGUMENT,
 		                  "missing task template");
-	rc = svc_check_template(c, r->spec->template_);
+	rc = svc_check_template(c, r->id, r->spec->template_);
 	if (rc != 0)
 		return rc;
 	/* The template's id is the request's (Flyte Admin overwrites it),

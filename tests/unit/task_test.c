@@ -297,6 +297,34 @@ int main(void)
 	TAP_EQ_INT(code, RPC_INVALID_ARGUMENT, "task type not allowed");
 	TAP_HAS_STR(m, "[spark]", "names the type");
 	svc.task_types = NULL;
+	/* Flyte Admin's task_type_whitelist: spark only in flytesnacks'
+	 * production and anywhere in project ml; other types anywhere. */
+	svc.task_type_scopes = "spark = flytesnacks/production; ml, sql=x";
+	code = create(&(struct spec){.name = "sp", .version = "v1",
+	                             .type = "spark"},
+	              &m);
+	TAP_EQ_INT(code, RPC_INVALID_ARGUMENT,
+	           "a scoped type outside its scopes");
+	TAP_HAS_STR(m, "must be whitelisted", "Flyte Admin's words");
+	code = create(&(struct spec){.name = "sp", .version = "v1",
+	                             .type = "spark", .domain = "production"},
+	              &m);
+	TAP_EQ_INT(code, 0, "the scoped type in its project/domain: %s", m);
+	code = create(&(struct spec){.name = "sp2", .version = "v1",
+	                             .domain = "production"},
+	              &m);
+	TAP_EQ_INT(code, 0, "an unlisted type anywhere: %s", m);
+	TAP_EQ_INT(svc_type_scope_allowed("spark=ml", "spark", "ml", "any",
+	                                  err, sizeof(err)),
+	           1, "a project scope covers every domain");
+	TAP_EQ_INT(svc_type_scope_allowed("spark", NULL, NULL, NULL, err,
+	                                  sizeof(err)),
+	           -1, "a malformed list is refused");
+	TAP_HAS_STR(err, "type=project", "saying what is expected");
+	TAP_EQ_INT(svc_type_scope_allowed("spark=ml;", NULL, NULL, NULL, err,
+	                                  sizeof(err)),
+	           -1, "an empty scope is refused");
+	svc.task_type_scopes = NULL;
 
 	/* --- GetTask ------------------------------------------------------ */
 	{
