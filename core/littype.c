@@ -733,6 +733,11 @@ static int lt_cast_trivial(const lt_type *from, const lt_type *to, int depth,
 	    lt_is_simple(from, FLYTEIDL__CORE__SIMPLE_TYPE__STRING))
 		return 1;
 	/* Only an upstream tag binds: an untagged upstream fits any tag. */
+	if (utag[0] && !dtag[0])
+		return lt_fail(w,
+		               "structure tag \"%." LT_ECHO "s\" does not match an "
+		               "untagged type",
+		               utag);
 	if (utag[0] && strcmp(utag, dtag) != 0)
 		return lt_fail(w,
 		               "structure tag \"%." LT_ECHO "s\" does not match "
@@ -1450,6 +1455,27 @@ static int lt_inst_typed(const lt_type *have, const lt_type *t, int depth,
 	              : lt_are(have, t, depth, cx, w);
 }
 
+/* A union value is judged by the variant type it carries; like Flyte, the
+ * value inside is not looked at. */
+static int lt_inst_union_value(const struct lt_inferred *inf, const lt_type *t,
+                               int depth, int nested, struct lt_ctx *cx,
+                               struct lt_out *w)
+{
+	if (lt_inst_typed(&inf->type, t, depth, nested, cx, w))
+		return 1;
+	if (t->type_case == LT_UNION) {
+		lt_reset(w);
+		lt_puts(w, "union value of type ");
+		lt_desc(w, inf->variant, 0);
+		lt_puts(w, " fits no variant of ");
+		lt_desc(w, t, 0);
+	} else if (!nested) {
+		/* The carried type was tried as such: say why it failed. */
+		(void)lt_casts(inf->variant, t, depth, cx, w);
+	}
+	return 0;
+}
+
 static int lt_inst(const lt_lit *l, const lt_type *t, int depth, int nested,
                    struct lt_ctx *cx, struct lt_out *w)
 {
@@ -1473,9 +1499,9 @@ static int lt_inst(const lt_lit *l, const lt_type *t, int depth, int nested,
 	case FLYTEIDL__CORE__LITERAL__VALUE_SCALAR:
 		if (!(have = lt_infer_scalar(l->scalar, &inf, &err)))
 			return lt_fail(w, "%s", err);
-		/* A union value is judged by the variant type it carries; like
-		 * Flyte, the value inside is not looked at. */
-		if (have->type_case == LT_UNION || t->type_case != LT_UNION)
+		if (have->type_case == LT_UNION)
+			return lt_inst_union_value(&inf, t, depth, nested, cx, w);
+		if (t->type_case != LT_UNION)
 			return lt_inst_typed(have, t, depth, nested, cx, w);
 		return lt_inst_union(l, t, depth, cx, w);
 	case FLYTEIDL__CORE__LITERAL__VALUE_COLLECTION:
