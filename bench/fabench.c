@@ -183,6 +183,7 @@ struct runner {
 	int go;
 	atomic_int phase;
 	atomic_uint done;
+	atomic_uint measured; /* clients with at least one measured op */
 	uint64_t per_worker_max;
 };
 
@@ -215,7 +216,9 @@ static void *worker_main(void *arg)
 		}
 		if (ph == PH_MEASURE) {
 			hist_record(&w->h, now_ns() - t0);
-			if (++w->ops >= r->per_worker_max)
+			if (++w->ops == 1)
+				atomic_fetch_add(&r->measured, 1);
+			if (w->ops >= r->per_worker_max)
 				break;
 		}
 	}
@@ -246,6 +249,7 @@ int run_round(const struct driver *d, const struct target *t,
 	r.per_worker_max = o->max_ops / clients ? o->max_ops / clients : 1;
 	atomic_init(&r.phase, PH_WARM);
 	atomic_init(&r.done, 0);
+	atomic_init(&r.measured, 0);
 	pthread_mutex_init(&r.lock, NULL);
 	pthread_cond_init(&r.cv, NULL);
 	for (i = 0; i < clients; i++) {
@@ -273,7 +277,13 @@ int run_round(const struct driver *d, const struct target *t,
 		c0 = proc_cpu_us(pid);
 		t0 = now_s();
 		atomic_store(&r.phase, PH_MEASURE);
-		while (now_s() - t0 < o->secs && atomic_load(&r.done) < started)
+		/* The window, stretched (by up to 10 s) until every client
+		 * has one measured op: on a starved machine a short window
+		 * can otherwise end with a client that never ran. */
+		while (atomic_load(&r.done) < started &&
+		       (now_s() - t0 < o->secs ||
+		        (atomic_load(&r.measured) < started &&
+		         now_s() - t0 < o->secs + 10)))
 			sleep_s(0.005);
 		atomic_store(&r.phase, PH_STOP);
 		t1 = now_s();

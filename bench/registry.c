@@ -551,12 +551,25 @@ static void reg_fill(struct cell *c, const struct reg_leg *p,
 	c->limit_p50_us = c->limit_value = median(l->p50, n);
 	c->limit_ops_per_s = median(l->ops, n);
 	c->ratio = c->limit_value > 0 ? c->p50_us / c->limit_value : NAN;
-	for (unsigned r = 0; r < n; r++) {
-		double x = l->p50[r] > 0 ? p->p50[r] / l->p50[r] : NAN;
-		if (r == 0 || x < c->ratio_min)
-			c->ratio_min = x;
-		if (r == 0 || x > c->ratio_max)
-			c->ratio_max = x;
+	/* A round in which either side completed no op (a starved 0.2 s
+	 * smoke window on a busy machine) has no ratio: it is left out of
+	 * the range, and a cell with no such round says so. */
+	{
+		int any = 0;
+		for (unsigned r = 0; r < n; r++) {
+			double x;
+			if (!(l->p50[r] > 0) || !(p->p50[r] > 0))
+				continue;
+			x = p->p50[r] / l->p50[r];
+			if (!any || x < c->ratio_min)
+				c->ratio_min = x;
+			if (!any || x > c->ratio_max)
+				c->ratio_max = x;
+			any = 1;
+		}
+		if (!any)
+			snprintf(c->error, sizeof(c->error), "%s",
+			         "no round measured both sides");
 	}
 }
 
