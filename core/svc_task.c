@@ -206,6 +206,114 @@ int svc_type_scope_allowed(const char *list, const char *type,
 	return type == NULL || !listed ? 1 : 0;
 }
 
+/* The value of key in a Struct, or NULL. */
+static const Google__Protobuf__Value *svc_field(const Google__Protobuf__Struct *st,
+                                                const char *key)
+{
+	for (size_t i = 0; st != NULL && i < st->n_fields; i++)
+		if (strcmp(st->fields[i]->key, key) == 0)
+			return st->fields[i]->value;
+	return NULL;
+}
+
+static const Google__Protobuf__Struct *svc_struct(const Google__Protobuf__Value *v)
+{
+	return v != NULL &&
+	               v->kind_case == GOOGLE__PROTOBUF__VALUE__KIND_STRUCT_VALUE
+	           ? v->struct_value
+	           : NULL;
+}
+
+/* One side (requests or limits) of a pod container's resources, as
+ * core.Resources entries in e (at most 4); the count, or -1 with why. */
+static int svc_pod_side(const Google__Protobuf__Struct *m,
+                        Flyteidl__Core__Resources__ResourceEntry *e,
+                        char *why, size_t whylen)
+{
+	static const struct {
+		const char *k8s;
+		int name;
+	} names[] = {
+		{"cpu", FLYTEIDL__CORE__RESOURCES__RESOURCE_NAME__CPU},
+		{"memory", FLYTEIDL__CORE__RESOURCES__RESOURCE_NAME__MEMORY},
+		{"nvidia.com/gpu", FLYTEIDL__CORE__RESOURCES__RESOURCE_NAME__GPU},
+		{"ephemeral-storage",
+		 FLYTEIDL__CORE__RESOURCES__RESOURCE_NAME__EPHEMERAL_STORAGE},
+	};
+	int n = 0;
+
+	for (size_t i = 0; i < UTIL_ARRAY_LEN(names); i++) {
+		const Google__Protobuf__Value *v = svc_field(m, names[i].k8s);
+		if (v == NULL)
+			continue;
+		flyteidl__core__resources__resource_entry__init(&e[n]);
+		e[n].name = names[i].name;
+		if (v->kind_case == GOOGLE__PROTOBUF__VALUE__KIND_STRING_VALUE) {
+			e[n].value = v->string_value;
+		} else {
+			util_fmt(why, whylen,
+			         "pod spec: resource %s must be a quantity "
+			         "string",
+			         names[i].k8s);
+			return -1;
+		}
+		n++;
+	}
+	return n;
+}
+
+/* Flyte Admin checks each container of a pod task like a container
+ * task's resources. */
+static int svc_check_pod(struct call *c, const Google__Protobuf__Struct *pod)
+{
+	const Google__Protobuf__Value *cs = svc_field(pod, "containers");
+	char why[512];
+
+	if (cs == NULL ||
+	    cs->kind_case != GOOGLE__PROTOBUF__VALUE__KIND_LIST_VALUE)
+		return call_error(c, RPC_INVALID_ARGUMENT,
+		                  "pod spec: containers must be a list");
+	for (size_t i = 0; i < cs->list_value->n_values; i++) {
+		const Google__Protobuf__Struct *ct =
+		    svc_struct(cs->list_value->values[i]);
+		const Google__Protobuf__Struct *res =
+		    svc_struct(svc_field(ct, "resources"));
+		Flyteidl__Core__Resources r = FLYTEIDL__CORE__RESOURCES__INIT;
+		Flyteidl__Core__Resources__ResourceEntry req[4], lim[4];
+		Flyteidl__Core__Resources__ResourceEntry *reqp[4], *limp[4];
+		int nr, nl;
+
+		if (ct == NULL)
+			return call_error(c, RPC_INVALID_ARGUMENT,
+			                  "pod spec: containers[%zu] is not an "
+			                  "object",
+			                  i);
+		if (res == NULL)
+			continue;
+		nr = svc_pod_side(svc_struct(svc_field(res, "requests")), req,
+		                  why, sizeof(why));
+		nl = nr < 0 ? -1
+		            : svc_pod_side(svc_struct(svc_field(res, "limits")),
+		                           lim, why, sizeof(why));
+		if (nr < 0 || nl < 0)
+			return call_error(c, RPC_INVALID_ARGUMENT,
+			                  "containers[%zu]: %s", i, why);
+		for (int k = 0; k < 4; k++) {
+			reqp[k] = &req[k];
+			limp[k] = &lim[k];
+		}
+		r.n_requests = (size_t)nr;
+		r.requests = reqp;
+		r.n_limits = (size_t)nl;
+		r.limits = limp;
+		if (task_resources_check(&r, c->svc->task_limits, why,
+		                         sizeof(why)) != 0)
+			return call_error(c, RPC_INVALID_ARGUMENT,
+			                  "pod spec containers[%zu]: %s", i, why);
+	}
+	return 0;
+}
+
 static int svc_check_template(struct call *c,
                               const Flyteidl__Core__Identifier *id,
                               const Flyteidl__Core__TaskTemplate *t)
@@ -248,12 +356,10 @@ static int svc_check_template(struct call *c,
 			return call_error(c, RPC_INVALID_ARGUMENT, "%s", why);
 		break;
 	case FLYTEIDL__CORE__TASK_TEMPLATE__TARGET_K8S_POD:
-		/* The pod spec is free-form JSON (a Struct); its containers'
-		 * resources are not checked yet. */
 		if (t->k8s_pod->pod_spec == NULL)
 			return call_error(c, RPC_INVALID_ARGUMENT,
 			                  "missing pod spec");
-		break;
+		return svc_check_pod(c, t->k8s_pod->pod_spec);
 	default:
 		break;
 	}

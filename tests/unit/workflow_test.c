@@ -189,6 +189,50 @@ static void check_plan(struct db *db, const char *what, const char *sql,
 	                                                     PROMISE("n0", "o0")))
 #define WF_OUT BIND("o", PROMISE("n1", "o0"))
 
+/* A pod task: each container's resources against the platform limits. */
+static int pod(const char *name, const char *pod_spec, const char **m)
+{
+	char *j = arena_printf(
+	    arena,
+	    "{\"id\":{\"resourceType\":\"TASK\"," PD ",\"version\":\"v1\","
+	    "\"name\":\"%s\"},\"spec\":{\"template\":{\"type\":"
+	    "\"sidecar\",\"metadata\":{},\"interface\":{},\"k8sPod\":{"
+	    "\"podSpec\":%s}}}}",
+	    name, pod_spec);
+	return req(ADMIN "CreateTask",
+	           &flyteidl__admin__task_create_request__descriptor, j, NULL,
+	           NULL, m);
+}
+
+static void test_pod(void)
+{
+	const char *m;
+	int code;
+
+	code = pod("p.ok",
+	           "{\"containers\":[{\"name\":\"main\",\"resources\":{"
+	           "\"requests\":{\"cpu\":\"500m\",\"memory\":\"100Mi\"},"
+	           "\"limits\":{\"cpu\":\"1\"}}},{\"name\":\"side\"}]}",
+	           &m);
+	TAP_EQ_INT(code, 0, "a pod task within the platform limits: %s", m);
+	code = pod("p.big",
+	           "{\"containers\":[{\"name\":\"main\"},{\"name\":\"b\","
+	           "\"resources\":{\"requests\":{\"cpu\":\"4\"}}}]}",
+	           &m);
+	TAP_OK(code == RPC_INVALID_ARGUMENT && strstr(m, "containers[1]") &&
+	           strstr(m, "CPU"),
+	       "a pod container over the CPU limit, named (%s)", m);
+	code = pod("p.num",
+	           "{\"containers\":[{\"resources\":{\"requests\":{"
+	           "\"memory\":1024}}}]}",
+	           &m);
+	TAP_OK(code == RPC_INVALID_ARGUMENT && strstr(m, "quantity string"),
+	       "a resource that is not a quantity string (%s)", m);
+	code = pod("p.none", "{\"hostNetwork\":true}", &m);
+	TAP_OK(code == RPC_INVALID_ARGUMENT && strstr(m, "containers"),
+	       "a pod spec without containers (%s)", m);
+}
+
 static void test_compile(void)
 {
 	const char *m;
@@ -767,6 +811,7 @@ int main(void)
 	                VAR("o0", T_INT)),
 	           0, "task t.sum (list of int) -> int");
 	(void)T_DT;
+	test_pod();
 
 	test_compile();
 	test_branch_sub();
