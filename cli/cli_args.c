@@ -35,9 +35,7 @@ const struct cli_flag cli_global_flags[] = {
     {NULL, 0, CLI_FLAG_BOOL, 0, NULL, NULL},
 };
 
-static void cli_errf(char *err, size_t errlen, const char *fmt, ...)
-    __attribute__((format(printf, 3, 4)));
-static void cli_errf(char *err, size_t errlen, const char *fmt, ...)
+void cli_errf(char *err, size_t errlen, const char *fmt, ...)
 {
 	va_list ap;
 
@@ -163,9 +161,11 @@ static int cli_take_flag(struct cli_args *a, int argc, char **argv, int *i,
 		else if (t[2])
 			val = t + 2;
 	}
-	f = cli_find_flag(cli_global_flags, name, n, shortn);
-	if (!f && a->cmd)
-		f = cli_find_flag(a->cmd->flags, name, n, shortn);
+	/* a command's own flag wins: `get task --version V` is not
+	 * keelctl's --version */
+	f = a->cmd ? cli_find_flag(a->cmd->flags, name, n, shortn) : NULL;
+	if (!f)
+		f = cli_find_flag(cli_global_flags, name, n, shortn);
 	if (!f) {
 		if (shortn)
 			cli_errf(err, errlen,
@@ -461,11 +461,15 @@ fail:
 
 /* ---- help ------------------------------------------------------------- */
 
-static void cli_print_flags(FILE *out, const struct cli_flag *f)
+/* The flags of f, less those that a flag of shadow hides. */
+static void cli_print_flags(FILE *out, const struct cli_flag *f,
+                            const struct cli_flag *shadow)
 {
 	char lhs[64];
 
 	for (; f && f->name; f++) {
+		if (cli_find_flag(shadow, f->name, strlen(f->name), 0))
+			continue;
 		if (f->short_name)
 			snprintf(lhs, sizeof lhs, "-%c, --%s%s%s",
 			         f->short_name, f->name, f->metavar ? " " : "",
@@ -492,10 +496,10 @@ static void cli_print_cmd_help(FILE *out, const struct cli_cmd *c)
 		fprintf(out, "\n%s", c->help);
 	if (c->flags && c->flags->name) {
 		fprintf(out, "\nFlags:\n");
-		cli_print_flags(out, c->flags);
+		cli_print_flags(out, c->flags, NULL);
 	}
 	fprintf(out, "\nGlobal Flags:\n");
-	cli_print_flags(out, cli_global_flags);
+	cli_print_flags(out, cli_global_flags, c->flags);
 }
 
 void cli_print_help(FILE *out, const struct cli_cmd *cmds, size_t ncmds,
@@ -521,7 +525,7 @@ void cli_print_help(FILE *out, const struct cli_cmd *cmds, size_t ncmds,
 		        "about a resource.\n",
 		        verb);
 		fprintf(out, "\nGlobal Flags:\n");
-		cli_print_flags(out, cli_global_flags);
+		cli_print_flags(out, cli_global_flags, NULL);
 		return;
 	}
 	fprintf(out, "keelctl controls Keel, a Flyte Admin-compatible control "
@@ -549,7 +553,7 @@ void cli_print_help(FILE *out, const struct cli_cmd *cmds, size_t ncmds,
 		fprintf(out, "\n");
 	}
 	fprintf(out, "\nGlobal Flags:\n");
-	cli_print_flags(out, cli_global_flags);
+	cli_print_flags(out, cli_global_flags, NULL);
 	fprintf(
 	    out,
 	    "\nExit status: 0 success, 1 keeld returned an error, 2 usage "

@@ -13,7 +13,6 @@
  * is already in admin's syntax ("eq(project.name,x)+ne(state,1)") is
  * passed unchanged.
  */
-#include <stdarg.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -46,19 +45,6 @@ static void cli_sb_put(struct cli_sb *b, const char *s, size_t n)
 	memcpy(b->p + b->len, s, n);
 	b->len += n;
 	b->p[b->len] = '\0';
-}
-
-static void cli_ferr(char *err, size_t errlen, const char *fmt, ...)
-    __attribute__((format(printf, 3, 4)));
-static void cli_ferr(char *err, size_t errlen, const char *fmt, ...)
-{
-	va_list ap;
-
-	if (!err || !errlen)
-		return;
-	va_start(ap, fmt);
-	vsnprintf(err, errlen, fmt, ap);
-	va_end(ap);
 }
 
 static int cli_is_space(char c)
@@ -159,7 +145,7 @@ static int cli_term(struct cli_sb *b, const char *t, size_t n, char *err,
 			}
 	}
 	if (!fn) {
-		cli_ferr(
+		cli_errf(
 		    err, errlen,
 		    "invalid field selector term \"%.*s\": want key=value, "
 		    "key!=value, key>value, key>=value, key<value, "
@@ -171,7 +157,7 @@ static int cli_term(struct cli_sb *b, const char *t, size_t n, char *err,
 	cli_trim(&rhs, &rn);
 	if (in) {
 		if (rn < 2 || rhs[0] != '(' || rhs[rn - 1] != ')') {
-			cli_ferr(err, errlen,
+			cli_errf(err, errlen,
 			         "invalid field selector term \"%.*s\": want "
 			         "key in (a;b;c)",
 			         (int)n, t);
@@ -181,7 +167,7 @@ static int cli_term(struct cli_sb *b, const char *t, size_t n, char *err,
 		rn -= 2;
 	}
 	if (!ln || !rn) {
-		cli_ferr(err, errlen,
+		cli_errf(err, errlen,
 		         "invalid field selector term \"%.*s\": empty key or "
 		         "value",
 		         (int)n, t);
@@ -198,7 +184,7 @@ static int cli_term(struct cli_sb *b, const char *t, size_t n, char *err,
 
 		if (c == '\\') {
 			if (i + 1 >= rn || !strchr("\\,=", rhs[i + 1])) {
-				cli_ferr(
+				cli_errf(
 				    err, errlen,
 				    "invalid field selector: invalid escape "
 				    "sequence in \"%.*s\"",
@@ -207,7 +193,7 @@ static int cli_term(struct cli_sb *b, const char *t, size_t n, char *err,
 			}
 			c = rhs[++i];
 		} else if (c == '=') {
-			cli_ferr(
+			cli_errf(
 			    err, errlen,
 			    "invalid field selector: unescaped '=' in value "
 			    "of \"%.*s\"",
@@ -253,7 +239,7 @@ int cli_filter_rewrite(const char *sel, char **out, char *err, size_t errlen)
 		cli_sb_put(&b, "", 0);
 	if (b.oom) {
 		free(b.p);
-		cli_ferr(err, errlen, "out of memory");
+		cli_errf(err, errlen, "out of memory");
 		return -1;
 	}
 	*out = b.p;

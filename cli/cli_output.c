@@ -153,3 +153,61 @@ out:
 		errno = ENOMEM;
 	return rc;
 }
+
+const char *cli_strs_add(struct cli_strs *s, char *p)
+{
+	if (!p) {
+		s->oom = 1;
+		return "";
+	}
+	if (s->n == s->cap) {
+		size_t nc = s->cap ? s->cap * 2 : 32;
+		char **nv = realloc(s->v, nc * sizeof *nv);
+
+		if (!nv) {
+			free(p);
+			s->oom = 1;
+			return "";
+		}
+		s->v = nv;
+		s->cap = nc;
+	}
+	s->v[s->n++] = p;
+	return p;
+}
+
+void cli_strs_free(struct cli_strs *s)
+{
+	size_t i;
+
+	for (i = 0; i < s->n; i++)
+		free(s->v[i]);
+	free(s->v);
+	memset(s, 0, sizeof *s);
+}
+
+int cli_print_rows(FILE *out, enum cli_output fmt, const struct cli_table *t,
+                   ProtobufCMessage *const *ms, size_t n)
+{
+	struct cli_strs s = {NULL, 0, 0, 0};
+	const char **cells;
+	size_t i;
+	int rc;
+
+	if (fmt != CLI_OUT_TABLE)
+		return cli_print_messages(
+		    out, fmt, (const ProtobufCMessage *const *)ms, n, 0);
+	cells = calloc(n ? n * t->ncols : 1, sizeof *cells);
+	if (!cells) {
+		errno = ENOMEM;
+		return -1;
+	}
+	for (i = 0; i < n; i++)
+		t->row(ms[i], cells + i * t->ncols, &s);
+	rc = s.oom ? -1 : cli_print_table(out, t->hdr, t->ncols, cells, n);
+	if (s.oom)
+		errno = ENOMEM;
+	free(cells);
+	cli_strs_free(&s);
+	return rc;
+}

@@ -2,7 +2,6 @@
  * cli_project.c -- keelctl get|create|update project, get domain.
  */
 #include <errno.h>
-#include <inttypes.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -28,48 +27,44 @@ static const char *cli_state_name(Flyteidl__Admin__Project__ProjectState s)
 	return v ? v->name : "UNKNOWN";
 }
 
-static int cli_print_projects(struct cli_ctx *c,
-                              Flyteidl__Admin__Project *const *ps, size_t n,
-                              int force_array)
-{
-	static const char *const hdr[] = {"ID", "NAME", "DESCRIPTION", "STATE"};
-	const char **cells;
-	size_t i;
-	int rc;
+static const char *const cli_project_hdr[] = {"ID", "NAME", "DESCRIPTION",
+                                              "STATE"};
 
-	if (c->output != CLI_OUT_TABLE) {
-		rc = cli_print_messages(stdout, c->output,
-		                        (const ProtobufCMessage *const *)ps, n,
-		                        force_array);
-		goto done;
-	}
-	cells = calloc(n ? n * 4 : 1, sizeof *cells);
-	if (!cells) {
-		cli_error("out of memory");
-		return CLI_EXIT_SERVER;
-	}
-	for (i = 0; i < n; i++) {
-		cells[i * 4 + 0] = ps[i]->id;
-		cells[i * 4 + 1] = ps[i]->name;
-		cells[i * 4 + 2] = ps[i]->description;
-		cells[i * 4 + 3] = cli_state_name(ps[i]->state);
-	}
-	rc = cli_print_table(stdout, hdr, 4, cells, n);
-	free(cells);
-done:
-	if (rc < 0) {
-		cli_error("cannot print the result: %s", strerror(errno));
-		return CLI_EXIT_SERVER;
-	}
-	return CLI_EXIT_OK;
+static void cli_project_row(const ProtobufCMessage *m, const char **cells,
+                            struct cli_strs *s)
+{
+	const Flyteidl__Admin__Project *p = (const Flyteidl__Admin__Project *)m;
+
+	(void)s;
+	cells[0] = p->id;
+	cells[1] = p->name;
+	cells[2] = p->description;
+	cells[3] = cli_state_name(p->state);
 }
+
+static const struct cli_table cli_project_table = {cli_project_hdr, 4,
+                                                   cli_project_row};
+
+static const char *const cli_domain_hdr[] = {"ID", "NAME"};
+
+static void cli_domain_row(const ProtobufCMessage *m, const char **cells,
+                           struct cli_strs *s)
+{
+	const Flyteidl__Admin__Domain *d = (const Flyteidl__Admin__Domain *)m;
+
+	(void)s;
+	cells[0] = d->id;
+	cells[1] = d->name;
+}
+
+static const struct cli_table cli_domain_table = {cli_domain_hdr, 2,
+                                                  cli_domain_row};
 
 static int cli_get_one_project(struct cli_ctx *c, const char *id)
 {
 	Flyteidl__Admin__ProjectGetRequest req =
 	    FLYTEIDL__ADMIN__PROJECT_GET_REQUEST__INIT;
 	ProtobufCMessage *resp = NULL;
-	Flyteidl__Admin__Project *p;
 	int rc;
 
 	req.id = (char *)id;
@@ -77,8 +72,7 @@ static int cli_get_one_project(struct cli_ctx *c, const char *id)
 	              &flyteidl__admin__project__descriptor, &resp);
 	if (rc)
 		return rc;
-	p = (Flyteidl__Admin__Project *)resp;
-	rc = cli_print_projects(c, &p, 1, 0);
+	rc = cli_show(c, &cli_project_table, &resp, 1);
 	protobuf_c_message_free_unpacked(resp, NULL);
 	return rc;
 }
@@ -87,94 +81,25 @@ int cli_get_project(struct cli_ctx *c, const struct cli_args *a)
 {
 	Flyteidl__Admin__ProjectListRequest req =
 	    FLYTEIDL__ADMIN__PROJECT_LIST_REQUEST__INIT;
-	Flyteidl__Admin__Sort sort = FLYTEIDL__ADMIN__SORT__INIT;
-	Flyteidl__Admin__Projects **pages = NULL;
-	Flyteidl__Admin__Project **all = NULL;
-	size_t npages = 0, nall = 0, i, j;
-	uint32_t limit = 100, page = 1;
-	char *filters = NULL, token[32], err[512];
+	struct cli_list l;
+	struct cli_pages pg = {0};
 	const char *id = a->npos ? a->pos[0] : NULL;
-	int rc = CLI_EXIT_OK;
+	int rc;
 
 	if (id)
 		return cli_get_one_project(c, id);
-
-	if (a->o.limit && cli_parse_u32(a->o.limit, &limit) < 0)
-		return cli_usage_error(a,
-		                       "invalid --filter.limit \"%s\": want "
-		                       "a number",
-		                       a->o.limit);
-	if (a->o.page && (cli_parse_u32(a->o.page, &page) < 0 || page == 0))
-		return cli_usage_error(a,
-		                       "invalid --filter.page \"%s\": want "
-		                       "a number from 1",
-		                       a->o.page);
-	if (a->o.field_selector &&
-	    cli_filter_rewrite(a->o.field_selector, &filters, err, sizeof err) <
-	        0)
-		return cli_usage_error(a, "%s", err);
-
-	snprintf(token, sizeof token, "%" PRIu64,
-	         (uint64_t)(page - 1) * (uint64_t)limit);
-	req.limit = limit;
-	req.token = strcmp(token, "0") == 0 ? cli_empty : token;
-	if (filters && *filters)
-		req.filters = filters;
-	if (a->o.sort_by && *a->o.sort_by) {
-		sort.key = (char *)a->o.sort_by;
-		sort.direction =
-		    a->o.asc ? FLYTEIDL__ADMIN__SORT__DIRECTION__ASCENDING
-		             : FLYTEIDL__ADMIN__SORT__DIRECTION__DESCENDING;
-		req.sort_by = &sort;
-	}
-
-	for (;;) {
-		ProtobufCMessage *resp = NULL;
-		Flyteidl__Admin__Projects *ps, **np;
-		Flyteidl__Admin__Project **na;
-
-		rc = cli_call(c, CLI_M_LIST, &req.base,
-		              &flyteidl__admin__projects__descriptor, &resp);
-		if (rc)
-			goto out;
-		ps = (Flyteidl__Admin__Projects *)resp;
-		np = realloc(pages, (npages + 1) * sizeof *np);
-		if (!np) {
-			protobuf_c_message_free_unpacked(resp, NULL);
-			goto nomem;
-		}
-		pages = np;
-		pages[npages++] = ps;
-		if (ps->n_projects) {
-			na = realloc(all, (nall + ps->n_projects) * sizeof *na);
-			if (!na)
-				goto nomem;
-			all = na;
-			for (j = 0; j < ps->n_projects; j++)
-				all[nall++] = ps->projects[j];
-		}
-		if (!a->o.all || !ps->token || !*ps->token ||
-		    ps->n_projects == 0)
-			break;
-		if (strlen(ps->token) >= sizeof token) {
-			cli_error("keeld returned an oversized page token");
-			rc = CLI_EXIT_SERVER;
-			goto out;
-		}
-		snprintf(token, sizeof token, "%s", ps->token);
-		req.token = token;
-	}
-	rc = cli_print_projects(c, all, nall, 0);
-	goto out;
-nomem:
-	cli_error("out of memory");
-	rc = CLI_EXIT_SERVER;
+	rc = cli_list_init(&l, a, 1);
+	if (rc)
+		goto out;
+	cli_list_apply(&l, &req.limit, &req.token, &req.filters, &req.sort_by);
+	rc = cli_list_fetch(c, CLI_M_LIST, &req.base, &req.token, &l,
+	                    &flyteidl__admin__projects__descriptor, "projects",
+	                    &pg);
+	if (rc == CLI_EXIT_OK)
+		rc = cli_show(c, &cli_project_table, pg.items, pg.nitems);
 out:
-	for (i = 0; i < npages; i++)
-		protobuf_c_message_free_unpacked(&pages[i]->base, NULL);
-	free(pages);
-	free(all);
-	free(filters);
+	cli_pages_free(&pg);
+	cli_list_free(&l);
 	return rc;
 }
 
@@ -378,13 +303,10 @@ out:
 
 int cli_get_domain(struct cli_ctx *c, const struct cli_args *a)
 {
-	static const char *const hdr[] = {"ID", "NAME"};
 	Flyteidl__Admin__GetDomainRequest req =
 	    FLYTEIDL__ADMIN__GET_DOMAIN_REQUEST__INIT;
 	Flyteidl__Admin__GetDomainsResponse *r;
 	ProtobufCMessage *resp = NULL;
-	const char **cells = NULL;
-	size_t i, n;
 	int rc;
 
 	(void)a;
@@ -394,29 +316,8 @@ int cli_get_domain(struct cli_ctx *c, const struct cli_args *a)
 	if (rc)
 		return rc;
 	r = (Flyteidl__Admin__GetDomainsResponse *)resp;
-	n = r->n_domains;
-	if (c->output != CLI_OUT_TABLE) {
-		if (cli_print_messages(
-		        stdout, c->output,
-		        (const ProtobufCMessage *const *)r->domains, n, 0) < 0)
-			goto nomem;
-		goto out;
-	}
-	cells = calloc(n ? n * 2 : 1, sizeof *cells);
-	if (!cells)
-		goto nomem;
-	for (i = 0; i < n; i++) {
-		cells[i * 2] = r->domains[i]->id;
-		cells[i * 2 + 1] = r->domains[i]->name;
-	}
-	if (cli_print_table(stdout, hdr, 2, cells, n) < 0)
-		goto nomem;
-	goto out;
-nomem:
-	cli_error("out of memory");
-	rc = CLI_EXIT_SERVER;
-out:
-	free(cells);
+	rc = cli_show(c, &cli_domain_table,
+	              (ProtobufCMessage *const *)r->domains, r->n_domains);
 	protobuf_c_message_free_unpacked(resp, NULL);
 	return rc;
 }

@@ -598,52 +598,21 @@ fail:
 int cli_projfile_read(const char *path, struct cli_projfile *pf, char *err,
                       size_t errlen)
 {
-	FILE *f = NULL;
 	char *buf = NULL;
-	size_t len = 0, cap = 0, n;
-	int rc = -1, is_stdin = strcmp(path, "-") == 0;
+	size_t len = 0;
+	int rc, is_stdin = strcmp(path, "-") == 0;
 
 	memset(pf, 0, sizeof *pf);
-	f = is_stdin ? stdin : fopen(path, "r");
-	if (!f) {
-		snprintf(err, errlen, "cannot open %s: %s", path,
-		         strerror(errno));
-		return -1;
-	}
-	for (;;) {
-		if (len == cap) {
-			char *nb;
-
-			if (cap >= CLI_PROJFILE_MAX) {
-				snprintf(err, errlen,
-				         "%s: larger than %u bytes", path,
-				         CLI_PROJFILE_MAX);
-				goto out;
-			}
-			cap = cap ? cap * 2 : 4096;
-			nb = realloc(buf, cap);
-			if (!nb) {
-				snprintf(err, errlen, "out of memory");
-				goto out;
-			}
-			buf = nb;
-		}
-		n = fread(buf + len, 1, cap - len, f);
-		len += n;
-		if (n == 0)
-			break;
-	}
-	if (ferror(f)) {
-		snprintf(err, errlen, "cannot read %s: %s", path,
-		         strerror(errno));
-		goto out;
-	}
-	rc = cli_projfile_parse(buf ? buf : "", len,
-	                        is_stdin ? "<stdin>" : path, pf, err, errlen);
-out:
+	if (is_stdin)
+		rc = cli_read_stream(stdin, "<stdin>", CLI_PROJFILE_MAX, &buf,
+		                     &len, err, errlen);
+	else
+		rc = cli_read_file(path, CLI_PROJFILE_MAX, &buf, &len, err,
+		                   errlen);
+	if (rc == 0)
+		rc = cli_projfile_parse(buf, len, is_stdin ? "<stdin>" : path,
+		                        pf, err, errlen);
 	free(buf);
-	if (f && !is_stdin)
-		fclose(f);
 	return rc;
 }
 

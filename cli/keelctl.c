@@ -7,6 +7,7 @@
  */
 #include "config.h"
 
+#include <errno.h>
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdio.h>
@@ -27,19 +28,62 @@ static const struct cli_flag cli_no_flags[] = {
     {NULL, 0, CLI_FLAG_BOOL, 0, NULL, NULL},
 };
 
+/* The --filter.* and --all flags of every `get` that lists (cli_list.c). */
+/* clang-format off */
+#define CLI_LIST_FLAGS(limit_help)                                      \
+	{"filter.limit", 0, CLI_FLAG_STR, CLI_OPT(limit), "N", limit_help}, \
+	{"filter.page", 0, CLI_FLAG_STR, CLI_OPT(page), "N",                \
+	 "page number, from 1 (default 1)"},                                \
+	{"filter.sortBy", 0, CLI_FLAG_STR, CLI_OPT(sort_by), "KEY",         \
+	 "sort by this column (default: keeld's order)"},                   \
+	{"filter.asc", 0, CLI_FLAG_BOOL, CLI_OPT(asc), NULL,                \
+	 "sort ascending (with --filter.sortBy; default descending)"},      \
+	{"filter.fieldSelector", 0, CLI_FLAG_STR, CLI_OPT(field_selector),  \
+	 "SEL",                                                             \
+	 "filter, e.g. \"name=foo\" or admin syntax \"eq(name,foo)\""},     \
+	{"all", 0, CLI_FLAG_BOOL, CLI_OPT(all), NULL,                       \
+	 "fetch every page, not just one"}
+/* clang-format on */
+
 static const struct cli_flag cli_get_project_flags[] = {
-    {"filter.limit", 0, CLI_FLAG_STR, CLI_OPT(limit), "N",
-     "page size (default 100; 0: everything)"},
-    {"filter.page", 0, CLI_FLAG_STR, CLI_OPT(page), "N",
-     "page number, from 1 (default 1)"},
-    {"filter.sortBy", 0, CLI_FLAG_STR, CLI_OPT(sort_by), "KEY",
-     "sort by this column (default: keeld's order, by id)"},
-    {"filter.asc", 0, CLI_FLAG_BOOL, CLI_OPT(asc), NULL,
-     "sort ascending (with --filter.sortBy; default descending)"},
-    {"filter.fieldSelector", 0, CLI_FLAG_STR, CLI_OPT(field_selector), "SEL",
-     "filter, e.g. \"project.name=foo\" or admin syntax \"eq(name,foo)\""},
-    {"all", 0, CLI_FLAG_BOOL, CLI_OPT(all), NULL,
-     "fetch every page, not just one"},
+    CLI_LIST_FLAGS("page size (default 100; 0: everything)"),
+    {NULL, 0, CLI_FLAG_BOOL, 0, NULL, NULL},
+};
+
+static const struct cli_flag cli_get_entity_flags[] = {
+    CLI_LIST_FLAGS("page size (default 100)"),
+    {"version", 0, CLI_FLAG_STR, CLI_OPT(ent_version), "V",
+     "this version of NAME (GetTask, GetWorkflow, GetLaunchPlan)"},
+    {"latest", 0, CLI_FLAG_BOOL, CLI_OPT(latest), NULL,
+     "the newest version of NAME"},
+    {NULL, 0, CLI_FLAG_BOOL, 0, NULL, NULL},
+};
+
+static const struct cli_flag cli_register_files_flags[] = {
+    {"version", 0, CLI_FLAG_STR, CLI_OPT(ent_version), "V",
+     "version for ids whose version is empty or {{ registration.version }}"},
+    {"continue-on-error", 0, CLI_FLAG_BOOL, CLI_OPT(continue_on_error), NULL,
+     "go on after a file or entity fails"},
+    {"continueOnError", 0, CLI_FLAG_BOOL, CLI_OPT(continue_on_error), NULL,
+     "flytectl's name of --continue-on-error"},
+    {"dry-run", 0, CLI_FLAG_BOOL, CLI_OPT(dry_run), NULL,
+     "read, check and list everything, register nothing"},
+    {"dryRun", 0, CLI_FLAG_BOOL, CLI_OPT(dry_run), NULL,
+     "flytectl's name of --dry-run"},
+    {"archive", 0, CLI_FLAG_BOOL, CLI_OPT(archive), NULL,
+     "every FILE is an archive (keelctl tells by the name anyway)"},
+    {NULL, 0, CLI_FLAG_BOOL, 0, NULL, NULL},
+};
+
+static const struct cli_flag cli_update_launchplan_flags[] = {
+    {"version", 0, CLI_FLAG_STR, CLI_OPT(ent_version), "V",
+     "the launch plan's version (required)"},
+    {"activate", 0, CLI_FLAG_BOOL, CLI_OPT(activate), NULL,
+     "make this version the active one (its schedule runs)"},
+    {"deactivate", 0, CLI_FLAG_BOOL, CLI_OPT(deactivate), NULL,
+     "deactivate this version"},
+    {"archive", 0, CLI_FLAG_BOOL, CLI_OPT(archive), NULL,
+     "older flytectl's name of --deactivate"},
     {NULL, 0, CLI_FLAG_BOOL, 0, NULL, NULL},
 };
 
@@ -84,6 +128,39 @@ static const struct cli_cmd cli_cmds[] = {
      "  keelctl get project --all -o json\n"},
     {"get", "domain", "domains", NULL, 0, 0, cli_no_flags, cli_get_domain,
      "List the domains every project has", NULL},
+    {"get", "task", "tasks", "[NAME]", 0, 1, cli_get_entity_flags, cli_get_task,
+     "List task names, or show a task's versions",
+     "Without NAME, lists the task names of the project and domain\n"
+     "(ListNamedEntities); with NAME, its versions, newest first (ListTasks);\n"
+     "with --version, that one (GetTask); with --latest, the newest.\n\n"
+     "Examples:\n"
+     "  keelctl get task -p flytesnacks -d development\n"
+     "  keelctl get task -p flytesnacks -d development core.basic.hello\n"
+     "  keelctl get task -p flytesnacks -d development core.basic.hello \\\n"
+     "      --version v2 -o yaml\n"
+     "  keelctl get task -p flytesnacks -d development core.basic.hello "
+     "--latest\n"
+     "  keelctl get task -p flytesnacks -d development core.basic.hello \\\n"
+     "      --filter.fieldSelector \"task.version=v1\" --filter.limit 5\n"},
+    {"get", "workflow", "workflows", "[NAME]", 0, 1, cli_get_entity_flags,
+     cli_get_workflow, "List workflow names, or show a workflow's versions",
+     "Without NAME, lists the workflow names (ListNamedEntities); with "
+     "NAME,\nits versions, newest first (ListWorkflows); with --version, "
+     "that one\n(GetWorkflow); with --latest, the newest.\n\n"
+     "Examples:\n"
+     "  keelctl get workflow -p flytesnacks -d development\n"
+     "  keelctl get workflow -p flytesnacks -d development core.basic.wf "
+     "--latest\n"},
+    {"get", "launchplan", "launchplans", "[NAME]", 0, 1, cli_get_entity_flags,
+     cli_get_launchplan,
+     "List launch plan names, or show a launch plan's versions",
+     "Without NAME, lists the launch plan names (ListNamedEntities); with\n"
+     "NAME, its versions, newest first (ListLaunchPlans); with --version,\n"
+     "that one (GetLaunchPlan); with --latest, the newest.\n\n"
+     "Examples:\n"
+     "  keelctl get launchplan -p flytesnacks -d development\n"
+     "  keelctl get launchplan -p flytesnacks -d development core.basic.wf "
+     "\\\n      --version v1 -o json\n"},
     {"create", "project", "projects", NULL, 0, 0, cli_create_project_flags,
      cli_create_project, "Register a project",
      "Examples:\n"
@@ -103,6 +180,40 @@ static const struct cli_cmd cli_cmds[] = {
      "  keelctl update project flytesnacks --archive\n"
      "  keelctl update project flytesnacks --activate\n"
      "  keelctl update project flytesnacks --description \"new text\"\n"},
+    {"update", "launchplan", "launchplans", "NAME", 1, 1,
+     cli_update_launchplan_flags, cli_update_launchplan,
+     "Activate or deactivate a launch plan version",
+     "Examples:\n"
+     "  keelctl update launchplan -p flytesnacks -d development "
+     "core.basic.wf \\\n      --version v1 --activate\n"
+     "  keelctl update launchplan -p flytesnacks -d development "
+     "core.basic.wf \\\n      --version v1 --deactivate\n"},
+    {"register", "files", "file", "FILE...", 1, (size_t)-1,
+     cli_register_files_flags, cli_register_files,
+     "Register tasks, workflows and launch plans from serialized files",
+     "Each FILE is an archive written by `pyflyte package` (.tgz, .tar.gz or\n"
+     ".tar), a serialized entity (.pb) or the same message in proto3 JSON\n"
+     "(.json).  Archive members and files named *_1 are admin.TaskSpec, *_2\n"
+     "admin.WorkflowSpec and *_3 admin.LaunchPlan; other names are tried in\n"
+     "that order.  Ids and the references in workflows and launch plans\n"
+     "whose project or domain is empty or {{ registration.project }} /\n"
+     "{{ registration.domain }} get -p and -d, and those whose version is\n"
+     "empty or {{ registration.version }} get --version, as with flytectl.\n"
+     "Tasks are registered first, then workflows, then launch plans, one\n"
+     "line each; an entity that already exists with the same content counts\n"
+     "as registered (\"already exists\").  Every file is read and checked\n"
+     "before anything is sent; the first failure stops the rest unless\n"
+     "--continue-on-error.  .tgz and .tar.gz are read through `gzip -dc`,\n"
+     "so gzip must be on PATH.\n\n"
+     "Exit status: 0 all registered or already there, 1 keeld refused one,\n"
+     "2 a file could not be used, 3 keeld cannot be reached.\n\n"
+     "Examples:\n"
+     "  keelctl register files flyte-package.tgz -p flytesnacks "
+     "-d development \\\n      --version v1\n"
+     "  keelctl register files _pb_output/* -p flytesnacks -d development "
+     "\\\n      --version v2 --continue-on-error\n"
+     "  keelctl register files task.json -p flytesnacks -d development "
+     "\\\n      --version v1 --dry-run\n"},
     {"version", NULL, NULL, NULL, 0, 0, cli_no_flags, cli_version,
      "Print keelctl's and keeld's versions", NULL},
 };
@@ -142,31 +253,37 @@ int cli_usage_error(const struct cli_args *a, const char *fmt, ...)
 	return CLI_EXIT_USAGE;
 }
 
-int cli_call(struct cli_ctx *c, const char *method, const ProtobufCMessage *req,
-             const ProtobufCMessageDescriptor *resp_desc,
-             ProtobufCMessage **resp)
+int cli_call_status(struct cli_ctx *c, const char *method,
+                    const ProtobufCMessage *req,
+                    const ProtobufCMessageDescriptor *resp_desc,
+                    ProtobufCMessage **resp, struct cli_status *st)
 {
 	static const uint8_t none[1];
 	struct keel_client_call_opts co = {0};
 	struct keel_client_reply r;
+	struct cli_status dummy;
 	uint8_t *buf;
 	size_t len;
-	char errbuf[512];
 	int rc;
 
+	if (!st)
+		st = &dummy;
+	st->code = 0;
+	st->message[0] = '\0';
 	*resp = NULL;
 	if (!c->client) {
-		rc = keel_client_open(c->endpoint, &c->client, errbuf,
-		                      sizeof errbuf);
+		rc = keel_client_open(c->endpoint, &c->client, st->message,
+		                      sizeof st->message);
 		if (rc) {
-			cli_error("%s (%s)", errbuf, keel_client_code_name(rc));
+			st->code = rc;
 			return rc == 3 ? CLI_EXIT_USAGE : CLI_EXIT_SERVER;
 		}
 	}
 	len = protobuf_c_message_get_packed_size(req);
 	buf = malloc(len ? len : 1);
 	if (!buf) {
-		cli_error("out of memory");
+		st->code = 8; /* RESOURCE_EXHAUSTED */
+		snprintf(st->message, sizeof st->message, "out of memory");
 		return CLI_EXIT_SERVER;
 	}
 	protobuf_c_message_pack(req, buf);
@@ -174,9 +291,9 @@ int cli_call(struct cli_ctx *c, const char *method, const ProtobufCMessage *req,
 	keel_client_call(c->client, method, buf, len, &co, &r);
 	free(buf);
 	if (r.code != 0) {
-		cli_error("%s (%s)", *r.message ? r.message : "request failed",
-		          keel_client_code_name(r.code));
-		/* the client library's own transport errors */
+		st->code = r.code;
+		snprintf(st->message, sizeof st->message, "%s",
+		         *r.message ? r.message : "request failed");
 		/* UNAVAILABLE from the client library itself: keeld was
 		 * not reached (keeld's own UNAVAILABLE is a server error). */
 		rc = r.local && r.code == 14 ? CLI_EXIT_UNREACHABLE
@@ -188,8 +305,32 @@ int cli_call(struct cli_ctx *c, const char *method, const ProtobufCMessage *req,
 	                                  r.payload ? r.payload : none);
 	keel_client_reply_free(&r);
 	if (!*resp) {
-		cli_error("cannot decode the %s keeld sent (INTERNAL)",
-		          resp_desc->name);
+		st->code = 13; /* INTERNAL */
+		snprintf(st->message, sizeof st->message,
+		         "cannot decode the %s keeld sent", resp_desc->name);
+		return CLI_EXIT_SERVER;
+	}
+	return CLI_EXIT_OK;
+}
+
+int cli_call(struct cli_ctx *c, const char *method, const ProtobufCMessage *req,
+             const ProtobufCMessageDescriptor *resp_desc,
+             ProtobufCMessage **resp)
+{
+	struct cli_status st;
+	int rc = cli_call_status(c, method, req, resp_desc, resp, &st);
+
+	if (rc)
+		cli_error("%s (%s)", st.message,
+		          keel_client_code_name(st.code));
+	return rc;
+}
+
+int cli_show(struct cli_ctx *c, const struct cli_table *t,
+             ProtobufCMessage *const *ms, size_t n)
+{
+	if (cli_print_rows(stdout, c->output, t, ms, n) < 0) {
+		cli_error("cannot print the result: %s", strerror(errno));
 		return CLI_EXIT_SERVER;
 	}
 	return CLI_EXIT_OK;

@@ -5,7 +5,13 @@
 # ipc://DATA_DIR/keeld.sock) and drives it with keelctl: version, create /
 # get / list / update projects, the project file, paging, output formats,
 # validation errors and their exit statuses, keeld unreachable, a restart
-# on the same data, and a clean shutdown with an error-free log.
+# on the same data, and a clean shutdown with an error-free log; then the
+# registry: register files (pyflyte-style archives built here with
+# cli/pb_pack, .pb and .json files, bad inputs, dry runs, re-registration),
+# get task / workflow / launchplan, update launchplan.
+#
+# Workflow and launch-plan checks are TAP TODO tests while keeld answers
+# UNIMPLEMENTED for what they need (see `pending` below).
 #
 # Environment: KEEL_BUILDDIR, KEEL_SRCDIR (set by `make check`).
 . "${KEEL_SRCDIR:-.}/tests/common/tap.sh"
@@ -90,8 +96,42 @@ clean_log() {
 
 # ids: the ID column of a keelctl table in $out.
 ids() {
-	printf '%s\n' "$out" | awk -F'|' 'NR > 3 && /^\|/ {
-		gsub(/^ +| +$/, "", $2); printf "%s ", $2 }'
+	col 1
+}
+
+# col N: column N of a keelctl table in $out, space-separated.
+col() {
+	printf '%s\n' "$out" | awk -F'|' -v c=$(($1 + 1)) 'NR > 3 && /^\|/ {
+		gsub(/^ +| +$/, "", $c); printf "%s ", $c }'
+}
+
+# pending STEP_PENDING COND "description": a check of a server part still
+# being written.  While keeld answers UNIMPLEMENTED for it (STEP_PENDING is
+# "yes" when an earlier step it needs did, and the last kc's own error
+# counts too) it is a TAP TODO: an expected failure that does not fail the
+# script.  Once the server lands it is a plain check, with no edit here.
+pending() {
+	if [ "$1" = yes ] || printf '%s' "$err" | grep -q UNIMPLEMENTED; then
+		tap_n=$((tap_n + 1))
+		if [ "$2" -eq 0 ]; then
+			echo "ok $tap_n - $3 # TODO server side pending"
+		else
+			echo "not ok $tap_n - $3 # TODO server side pending"
+		fi
+	else
+		ok "$2" "$3"
+	fi
+}
+pending_is() {
+	[ "$2" = "$3" ]
+	pending "$1" $? "$4"
+	[ "$2" = "$3" ] || { echo "#   got:  '$2'"; echo "#   want: '$3'"; }
+}
+pending_like() {
+	case "$2" in
+	*"$3"*) pending "$1" 0 "$4" ;;
+	*) pending "$1" 1 "$4"; echo "#   '$2'"; echo "#   does not contain '$3'" ;;
+	esac
 }
 
 have_python=no
@@ -272,6 +312,314 @@ kc get project --no-such-flag
 is "$rc" 2 "unknown flag: exit 2"
 like "$err" "Run 'keelctl" "unknown flag: hint"
 
+# --- register files --------------------------------------------------------
+pb_pack="$builddir/cli/pb_pack"
+reg="$tmp/reg"
+mkdir -p "$reg/pkg" "$reg/full"
+P="-p alpha -d development"
+
+# task_json NAME [IMAGE]: an admin.TaskSpec the way pyflyte serializes it,
+# with registration placeholders in its id.
+task_json() {
+	cat <<EOF
+{"template": {"id": {"resourceType": "TASK",
+   "project": "{{ registration.project }}",
+   "domain": "{{ registration.domain }}", "name": "$1",
+   "version": "{{ registration.version }}"},
+ "type": "python-task",
+ "metadata": {"runtime": {"type": "FLYTE_SDK", "version": "1.10.0"},
+   "discoverable": true, "discoveryVersion": "1"},
+ "interface": {
+   "inputs": {"variables": {"name": {"type": {"simple": "STRING"}}}},
+   "outputs": {"variables": {"o0": {"type": {"simple": "STRING"}}}}},
+ "container": {"image": "${2-ghcr.io/keel/hello:1}",
+   "args": ["pyflyte-execute", "--inputs", "{{.input}}"]}}}
+EOF
+}
+
+# pack TYPE OUT: JSON on stdin to serialized protobuf.
+pack() {
+	"$pb_pack" "flyteidl.admin.$1" > "$2"
+}
+
+if [ ! -x "$pb_pack" ]; then
+	skip "register files" "cli/pb_pack not built"
+else
+task_json hello.say | pack TaskSpec "$reg/pkg/0_hello.say_1.pb"
+ok $? "pb_pack: a serialized TaskSpec"
+task_json hello.greet | pack TaskSpec "$reg/pkg/1_hello.greet_1.pb"
+(cd "$reg/pkg" && tar -czf "$reg/pkg.tgz" 1_hello.greet_1.pb \
+	0_hello.say_1.pb && tar -cf "$reg/pkg.tar" 0_hello.say_1.pb \
+	1_hello.greet_1.pb)
+ok $? "a pyflyte-style package: .tgz and .tar"
+
+kc register files "$reg/pkg.tgz" $P --version v1
+is "$rc" 0 "register files .tgz: exit 0"
+like "$out" "hello.say  " "register files: a line for hello.say"
+is "$(printf '%s\n' "$out" | grep -c '  registered$')" 2 \
+	"register files: one 'registered' line per task"
+like "$out" "2 registered, 0 already existed, 0 failed" \
+	"register files: the summary"
+is "$err" "" "register files: nothing on stderr"
+
+kc register files "$reg/pkg.tgz" $P --version v1
+is "$rc" 0 "re-register: exit 0 (ALREADY_EXISTS is success)"
+is "$(printf '%s\n' "$out" | grep -c '  already exists$')" 2 \
+	"re-register: 'already exists' for each task"
+like "$out" "0 registered, 2 already existed, 0 failed" \
+	"re-register: the summary"
+
+kc register files "$reg/pkg.tar" $P --version v2
+is "$rc" 0 "register files .tar, version v2: exit 0"
+like "$out" "2 registered" "register .tar: both tasks registered"
+
+kc register files "$reg/pkg/0_hello.say_1.pb" $P --version v2
+is "$rc" 0 "a single .pb file: exit 0"
+like "$out" "already exists" "a single .pb file: already there"
+
+task_json hello.fromjson > "$reg/hello.fromjson_1.json"
+kc register files "$reg/hello.fromjson_1.json" $P --version v1
+is "$rc" 0 "a .json file: exit 0"
+like "$out" "hello.fromjson" "a .json file: registered by name"
+
+# --- get task ----------------------------------------------------------------
+kc get task $P
+is "$rc" 0 "get task (names): exit 0"
+like "$out" "| DOMAIN " "get task (names): flytectl's columns"
+is "$(col 2)" "hello.fromjson hello.greet hello.say " \
+	"get task without NAME lists the names"
+
+kc get task $P hello.say
+is "$rc" 0 "get task NAME: exit 0"
+like "$out" "| VERSION | NAME " "get task NAME: flytectl's columns"
+like "$out" "CREATED AT" "get task NAME: created at"
+is "$(col 1)" "v2 v1 " "get task NAME: versions, newest first"
+is "$(col 3)" "python-task python-task " "get task NAME: the type"
+is "$(col 4)" "name name " "get task NAME: the inputs"
+
+kc get task $P hello.say --version v1 -o json
+is "$rc" 0 "get task --version -o json: exit 0"
+like "$out" '"version": "v1"' "get task --version: that version"
+like "$out" '"project": "alpha"' "the template's project was hydrated"
+if [ "$have_python" = yes ]; then
+	json_ok
+	ok $? "get task -o json: valid JSON"
+	kc get task $P hello.say -o json
+	got=$(printf '%s' "$out" | python3 -c 'import json,sys
+d=json.load(sys.stdin); print(type(d).__name__, len(d), d[0]["id"]["version"])')
+	is "$got" "list 2 v2" "get task NAME -o json: an array, newest first"
+	got=$(printf '%s' "$out" | python3 -c 'import json,sys
+d=json.load(sys.stdin)
+print(d[1]["closure"]["compiledTask"]["template"]["container"]["args"][2])')
+	is "$got" "{{.input}}" "other placeholders are left alone"
+else
+	skip "get task -o json: valid JSON" "no python3"
+	skip "get task NAME -o json: an array" "no python3"
+	skip "other placeholders are left alone" "no python3"
+fi
+
+kc get task $P hello.say -o yaml
+like "$out" "name: hello.say" "get task -o yaml"
+
+kc get task $P hello.say --latest
+is "$(col 1)" "v2 " "get task --latest: the newest version"
+kc get task $P hello.say --filter.limit 1
+is "$(col 1)" "v2 " "get task --filter.limit 1"
+kc get task $P hello.say --filter.limit 1 --filter.page 2
+is "$(col 1)" "v1 " "get task --filter.limit 1 --filter.page 2"
+kc get task $P hello.say --filter.limit 1 --all
+is "$(col 1)" "v2 v1 " "get task --all follows keeld's tokens"
+kc get task $P hello.say --filter.fieldSelector "version=v1"
+is "$(col 1)" "v1 " "get task --filter.fieldSelector version=v1"
+kc get task $P hello.say --filter.fieldSelector "task.version!=v1"
+is "$(col 1)" "v2 " "get task --filter.fieldSelector task.version!=v1"
+kc get task $P hello.say --filter.sortBy version --filter.asc
+is "$(col 1)" "v1 v2 " "get task --filter.sortBy version --filter.asc"
+kc get task $P --filter.limit 2
+is "$(col 2)" "hello.fromjson hello.greet " "get task (names) --filter.limit"
+kc get task $P hello.say --filter.fieldSelector "nosuch=1"
+is "$rc" 1 "get task with a filter on an unknown field: exit 1"
+
+kc get task $P hello.say --version v9
+is "$rc" 1 "get task of an unknown version: exit 1"
+like "$err" "(NOT_FOUND)" "get task of an unknown version: NOT_FOUND"
+kc get task $P nosuch --latest
+is "$rc" 1 "get task --latest of an unknown name: exit 1"
+kc get task hello.say
+is "$rc" 2 "get task without -p/-d: usage error"
+kc get task $P --version v1
+is "$rc" 2 "get task --version without NAME: usage error"
+kc get task $P hello.say --filter.limit 0
+is "$rc" 2 "get task --filter.limit 0: usage error"
+
+# --- register files: bad inputs ----------------------------------------------
+# bad_input FILE WANT WHAT: registering FILE is refused with exit 2 and an
+# error containing WANT.
+bad_input() {
+	kc register files "$1" $P --version v1
+	is "$rc" 2 "$3: exit 2"
+	like "$err" "$2" "$3: says so"
+}
+
+printf 'hello\n' > "$reg/notes.txt"
+bad_input "$reg/notes.txt" "notes.txt: unknown file type" "unknown file type"
+
+cp "$reg/pkg.tar" "$reg/corrupt.tar"
+printf 'X' | dd of="$reg/corrupt.tar" bs=1 seek=10 conv=notrunc 2>/dev/null
+bad_input "$reg/corrupt.tar" \
+	"corrupt.tar: bad tar header checksum at offset 0" "corrupt tar"
+like "$err" "Nothing was registered" "corrupt tar: nothing registered"
+
+head -c 700 "$reg/pkg.tar" > "$reg/short.tar"
+bad_input "$reg/short.tar" "short.tar: truncated tar" "truncated tar"
+
+printf 'not gzip' > "$reg/bad.tgz"
+bad_input "$reg/bad.tgz" "bad.tgz: not a valid gzip file" "corrupt .tgz"
+
+cp "$reg/pkg.tgz" "$reg/zipped.tar"
+bad_input "$reg/zipped.tar" "gzip-compressed" "gzip data named .tar"
+
+printf 'garbage' > "$reg/junk_2.pb"
+bad_input "$reg/junk_2.pb" "junk_2.pb: not a task, workflow or launch plan" \
+	"garbage .pb"
+
+kc register files "$reg/pkg.tgz" $P
+is "$rc" 2 "placeholders without --version: exit 2"
+like "$err" "has no version: give --version" \
+	"placeholders without --version: says which flag"
+
+kc register files "$reg/pkg.tgz" -d development --version v1
+is "$rc" 2 "register without -p: usage error"
+
+kc register files "$reg/notes.txt" "$reg/pkg.tgz" $P --version v1 \
+	--continue-on-error
+is "$rc" 2 "--continue-on-error with a bad file: still exit 2"
+like "$out" "0 registered, 2 already existed" \
+	"--continue-on-error: the good file is registered"
+
+# dry run: everything read and checked, nothing sent
+kc register files "$reg/pkg.tgz" $P --version v3 --dry-run
+is "$rc" 0 "--dry-run: exit 0"
+like "$out" "would register (dry run)" "--dry-run: says what it would do"
+like "$out" "nothing registered" "--dry-run: the summary"
+kc get task $P hello.say
+is "$(col 1)" "v2 v1 " "--dry-run registered nothing"
+
+# keeld refuses one: the error names the file and the entity; without
+# --continue-on-error the rest is not tried
+task_json hello.noimage "" > "$reg/0_hello.noimage_1.json"
+task_json hello.after > "$reg/1_hello.after_1.json"
+kc register files "$reg/0_hello.noimage_1.json" "$reg/1_hello.after_1.json" \
+	$P --version v1
+is "$rc" 1 "keeld refuses a task: exit 1"
+like "$err" "0_hello.noimage_1.json: task hello.noimage version v1: " \
+	"the error names the file and the entity"
+like "$err" "(INVALID_ARGUMENT)" "and the code"
+like "$out" "1 not tried" "the first failure stops the rest"
+kc register files "$reg/0_hello.noimage_1.json" "$reg/1_hello.after_1.json" \
+	$P --version v1 --continueOnError
+is "$rc" 1 "--continueOnError: still exit 1"
+like "$out" "1 registered, 0 already existed, 1 failed" \
+	"--continueOnError: the rest registered"
+
+# --- workflows and launch plans (server side in progress) -------------------
+cat > "$reg/wf.json" <<'EOF'
+{"template": {"id": {"resourceType": "WORKFLOW", "name": "hello.wf"},
+  "metadata": {},
+  "interface": {
+    "inputs": {"variables": {"name": {"type": {"simple": "STRING"}}}},
+    "outputs": {"variables": {"o0": {"type": {"simple": "STRING"}}}}},
+  "nodes": [{"id": "n0",
+    "inputs": [{"var": "name", "binding": {"promise":
+      {"nodeId": "start-node", "var": "name"}}}],
+    "taskNode": {"referenceId": {"resourceType": "TASK",
+      "project": "{{ registration.project }}",
+      "domain": "{{ registration.domain }}", "name": "hello.say",
+      "version": "{{ registration.version }}"}}}],
+  "outputs": [{"var": "o0", "binding": {"promise":
+    {"nodeId": "n0", "var": "o0"}}}]}}
+EOF
+cat > "$reg/lp.json" <<'EOF'
+{"id": {"resourceType": "LAUNCH_PLAN", "name": "hello.wf"},
+ "spec": {"workflowId": {"resourceType": "WORKFLOW", "name": "hello.wf"},
+   "entityMetadata": {}, "defaultInputs": {}, "fixedInputs": {}}}
+EOF
+cp "$reg/pkg/0_hello.say_1.pb" "$reg/full/"
+pack WorkflowSpec "$reg/full/1_hello.wf_2.pb" < "$reg/wf.json"
+pack LaunchPlan "$reg/full/2_hello.wf_3.pb" < "$reg/lp.json"
+# launch plan first in the archive: keelctl sorts
+(cd "$reg/full" && tar --format=pax -czf "$reg/full.tgz" 2_hello.wf_3.pb \
+	1_hello.wf_2.pb 0_hello.say_1.pb)
+ok $? "a package with a task, a workflow and a launch plan (pax)"
+
+kc register files "$reg/full.tgz" $P --version v1 --continue-on-error
+kinds=$(printf '%s\n' "$out" | awk 'NF > 3 && $1 !~ /^[0-9]/ {
+	printf "%s ", $1 }')
+is "$kinds" "task workflow launch " "tasks, then workflows, then launch plans"
+wf_pending=no
+lp_pending=no
+printf '%s\n' "$out" | grep '^workflow' | grep -q UNIMPLEMENTED &&
+	wf_pending=yes
+printf '%s\n' "$out" | grep '^launch plan' | grep -q UNIMPLEMENTED &&
+	lp_pending=yes
+[ $lp_pending = yes ] || [ $wf_pending = yes ] && lp_pending=yes
+diag "workflows pending: $wf_pending, launch plans pending: $lp_pending"
+full_out=$out
+pending_is $lp_pending "$rc" 0 "full package: exit 0"
+out=$full_out
+pending_like $wf_pending "$(printf '%s\n' "$out" | grep '^workflow')" \
+	"registered" "full package: the workflow registered"
+pending_like $lp_pending "$(printf '%s\n' "$out" | grep '^launch plan')" \
+	"registered" "full package: the launch plan registered"
+
+kc register files "$reg/full.tgz" $P --version v1
+pending_is $lp_pending "$rc" 0 "full package again: exit 0"
+pending_like $lp_pending "$out" "0 registered, 3 already existed" \
+	"full package again: everything already exists"
+
+kc get workflow $P
+pending_is $wf_pending "$(col 2)" "hello.wf " "get workflow: the names"
+kc get workflow $P hello.wf
+pending_is $wf_pending "$(col 1)" "v1 " "get workflow NAME: its versions"
+pending_like $wf_pending "$out" "| VERSION | NAME     | INPUTS | OUTPUTS |" \
+	"get workflow NAME: flytectl's columns"
+kc get workflow $P hello.wf --version v1 -o json
+pending_is $wf_pending "$rc" 0 "get workflow --version -o json: exit 0"
+pending_like $wf_pending "$out" '"name": "hello.wf"' \
+	"get workflow --version: the workflow"
+kc get workflow $P hello.wf --latest
+pending_is $wf_pending "$(col 1)" "v1 " "get workflow --latest"
+
+kc get launchplan $P
+pending_is $lp_pending "$(col 2)" "hello.wf " "get launchplan: the names"
+kc get launchplan $P hello.wf
+pending_is $lp_pending "$(col 1)" "v1 " "get launchplan NAME: its versions"
+pending_is $lp_pending "$(col 3)" "INACTIVE " \
+	"a registered launch plan starts inactive"
+kc update launchplan $P hello.wf --version v1 --activate
+pending_is $lp_pending "$rc" 0 "update launchplan --activate: exit 0"
+pending_like $lp_pending "$out" "activated" "update launchplan: says so"
+kc get launchplan $P hello.wf --version v1
+pending_is $lp_pending "$(col 3)" "ACTIVE " "the launch plan is active"
+kc get launchplan $P hello.wf --latest -o yaml
+pending_like $lp_pending "$out" "state: ACTIVE" "get launchplan -o yaml"
+kc update launchplan $P hello.wf --version v1 --deactivate
+pending_is $lp_pending "$rc" 0 "update launchplan --deactivate: exit 0"
+kc get launchplan $P hello.wf --latest
+pending_is $lp_pending "$(col 3)" "INACTIVE " "the launch plan is inactive"
+kc update launchplan $P hello.wf --version v9 --activate
+[ "$rc" = 1 ] && printf '%s' "$err" | grep -q '(NOT_FOUND)'
+pending $lp_pending $? \
+	"update launchplan of an unknown version: exit 1, NOT_FOUND"
+
+kc update launchplan $P hello.wf --activate
+is "$rc" 2 "update launchplan without --version: usage error"
+kc update launchplan $P hello.wf --version v1 --activate --deactivate
+is "$rc" 2 "update launchplan --activate --deactivate: usage error"
+kc update launchplan $P hello.wf --version v1
+is "$rc" 2 "update launchplan without a state: usage error"
+fi
+
 # --- keeld unreachable -----------------------------------------------------
 "$keelctl" --endpoint "ipc://$tmp/nothing-here.sock" get project \
 	> /dev/null 2> "$tmp/err"
@@ -290,6 +638,10 @@ if [ -n "$pid" ]; then
 	is "$(ids)" "alpha beta delta gamma " "projects survive the restart"
 	kc get project alpha -o json
 	like "$out" '"description": "changed"' "updates survive the restart"
+	if [ -x "$pb_pack" ]; then
+		kc get task -p alpha -d development hello.say
+		is "$(col 1)" "v2 v1 " "tasks survive the restart"
+	fi
 	stop_keeld
 	is "$stopped" 0 "restarted keeld exits 0 on SIGTERM"
 	clean_log "$tmp/keeld2.log" "second keeld log"
