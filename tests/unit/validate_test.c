@@ -75,6 +75,36 @@ int main(void)
 		       "limit enforced");
 		arena_free(a);
 	}
+	/* Extra chunks are kept across resets and reused, whole and
+	 * writable, and the spare list never hands out a chunk too small. */
+	{
+		struct arena *a = arena_new(128);
+		unsigned char *x, *y, *z;
+		int same = 1;
+
+		x = arena_alloc(a, 5000);
+		memset(x, 0xab, 5000);
+		arena_reset(a);
+		y = arena_alloc(a, 5000);
+		TAP_OK(y == x, "a 5000-byte chunk is reused after reset");
+		memset(y, 0xcd, 5000);
+		for (int i = 0; i < 5000; i++)
+			same &= y[i] == 0xcd;
+		TAP_OK(same, "and is writable whole");
+		arena_reset(a);
+		z = arena_alloc(a, 9000);
+		TAP_OK(z != NULL && z != x, "a bigger request gets a new chunk");
+		memset(z, 0, 9000);
+		arena_reset(a);
+		for (int round = 0; round < 50; round++) {
+			for (int k = 0; k < 40; k++)
+				if (arena_alloc(a, 60000) == NULL)
+					same = 0;
+			arena_reset(a);
+		}
+		TAP_OK(same, "50 rounds of 40 x 60 KB (over the 1 MiB kept)");
+		arena_free(a);
+	}
 	{
 		char ts[32];
 		util_rfc3339_ms(1732426216123LL, ts);
