@@ -43,7 +43,7 @@
 #define REG_ADMIN "/flyteidl.service.AdminService/"
 /* Bump when the rows populate writes change: cached databases are keyed
  * by it (and by the schema version). */
-#define REG_LAYOUT 1
+#define REG_LAYOUT 2 /* 2: a one-node workflow per task */
 /* Task names per project/domain; versions grow to fill the rows. */
 #define REG_NAMES 40
 #define REG_MARKER "fabench-populate.json"
@@ -199,6 +199,73 @@ static void reg_task_init(struct reg_task *t)
 	t->res.n_limits = 2;
 }
 
+/* A CreateWorkflow request: one task node calling the row's task, its
+ * input from the workflow's, its output the workflow's; ids swapped in
+ * per row like the task's. */
+struct reg_wf {
+	Flyteidl__Admin__WorkflowCreateRequest req;
+	Flyteidl__Core__Identifier id, task_id;
+	Flyteidl__Admin__WorkflowSpec spec;
+	Flyteidl__Core__WorkflowTemplate tmpl;
+	Flyteidl__Core__Node node, *nodes[1];
+	Flyteidl__Core__TaskNode tn;
+	Flyteidl__Core__Binding in_b, out_b, *in_bv[1], *out_bv[1];
+	Flyteidl__Core__BindingData in_d, out_d;
+	Flyteidl__Core__OutputReference in_p, out_p;
+};
+
+/* w borrows t's interface, name and version. */
+static void reg_wf_init(struct reg_wf *w, struct reg_task *t)
+{
+	flyteidl__admin__workflow_create_request__init(&w->req);
+	flyteidl__core__identifier__init(&w->id);
+	flyteidl__core__identifier__init(&w->task_id);
+	flyteidl__admin__workflow_spec__init(&w->spec);
+	flyteidl__core__workflow_template__init(&w->tmpl);
+	flyteidl__core__node__init(&w->node);
+	flyteidl__core__task_node__init(&w->tn);
+	flyteidl__core__binding__init(&w->in_b);
+	flyteidl__core__binding__init(&w->out_b);
+	flyteidl__core__binding_data__init(&w->in_d);
+	flyteidl__core__binding_data__init(&w->out_d);
+	flyteidl__core__output_reference__init(&w->in_p);
+	flyteidl__core__output_reference__init(&w->out_p);
+	w->id.resource_type = FLYTEIDL__CORE__RESOURCE_TYPE__WORKFLOW;
+	w->id.name = t->name;
+	w->id.version = t->version;
+	w->task_id = t->id;
+	w->req.id = &w->id;
+	w->req.spec = &w->spec;
+	w->spec.template_ = &w->tmpl;
+	w->tmpl.interface = &t->iface;
+	w->tmpl.n_nodes = 1;
+	w->tmpl.nodes = w->nodes;
+	w->nodes[0] = &w->node;
+	w->node.id = (char *)"n0";
+	w->node.target_case = FLYTEIDL__CORE__NODE__TARGET_TASK_NODE;
+	w->node.task_node = &w->tn;
+	w->tn.reference_case = FLYTEIDL__CORE__TASK_NODE__REFERENCE_REFERENCE_ID;
+	w->tn.reference_id = &w->task_id;
+	w->node.n_inputs = 1;
+	w->node.inputs = w->in_bv;
+	w->in_bv[0] = &w->in_b;
+	w->in_b.var = (char *)"batch_size";
+	w->in_b.binding = &w->in_d;
+	w->in_d.value_case = FLYTEIDL__CORE__BINDING_DATA__VALUE_PROMISE;
+	w->in_d.promise = &w->in_p;
+	w->in_p.node_id = (char *)"start-node";
+	w->in_p.var = (char *)"batch_size";
+	w->tmpl.n_outputs = 1;
+	w->tmpl.outputs = w->out_bv;
+	w->out_bv[0] = &w->out_b;
+	w->out_b.var = (char *)"o0";
+	w->out_b.binding = &w->out_d;
+	w->out_d.value_case = FLYTEIDL__CORE__BINDING_DATA__VALUE_PROMISE;
+	w->out_d.promise = &w->out_p;
+	w->out_p.node_id = (char *)"n0";
+	w->out_p.var = (char *)"o0";
+}
+
 static int reg_register_projects(struct inproc *ip)
 {
 	Flyteidl__Admin__ProjectRegisterRequest r =
@@ -273,6 +340,7 @@ int cmd_populate(const struct opts *o)
 	    .synchronous = "off", .cache_size = "256MiB", .migrate = 1};
 	struct inproc *ip = NULL;
 	struct reg_task *t = NULL;
+	struct reg_wf *wf = NULL;
 	char err[ERRLEN], path[1024], tmp[1100];
 	uint64_t next_report, step;
 	double t0, secs;
@@ -294,9 +362,11 @@ int cmd_populate(const struct opts *o)
 		        path);
 		return 64;
 	}
-	if ((t = calloc(1, sizeof(*t))) == NULL)
+	if ((t = calloc(1, sizeof(*t))) == NULL ||
+	    (wf = calloc(1, sizeof(*wf))) == NULL)
 		goto out;
 	reg_task_init(t);
+	reg_wf_init(wf, t);
 	t0 = now_s();
 	if (inproc_open(o->data_dir, o->plugin_dir, &dbo, &ip, err,
 	                sizeof(err)) != 0) {
@@ -326,10 +396,23 @@ int cmd_populate(const struct opts *o)
 			        project, domain, t->name, t->version, code, m);
 			goto out;
 		}
+		/* The workflow of the same name and version. */
+		wf->id.project = wf->task_id.project = (char *)project;
+		wf->id.domain = wf->task_id.domain = (char *)domain;
+		code = inproc_call(ip, REG_ADMIN "CreateWorkflow", &wf->req.base,
+		                   NULL, NULL, &m);
+		if (code != 0) {
+			fprintf(stderr,
+			        "fabench: populate: CreateWorkflow %s/%s/%s/%s: "
+			        "%d: %s\n",
+			        project, domain, t->name, t->version, code, m);
+			goto out;
+		}
 		if (i + 1 == next_report && i + 1 < o->rows) {
 			secs = now_s() - t0;
 			fprintf(stderr,
-			        "fabench: populate: %llu/%llu tasks (%.0f%%), "
+			        "fabench: populate: %llu/%llu tasks and "
+			        "workflows (%.0f%%), "
 			        "%.0f rows/s, %.0f s to go\n",
 			        (unsigned long long)(i + 1),
 			        (unsigned long long)o->rows,
@@ -368,13 +451,15 @@ int cmd_populate(const struct opts *o)
 		goto out;
 	}
 	fprintf(stderr,
-	        "fabench: populate: %llu tasks in %.1f s (%.0f rows/s), "
+	        "fabench: populate: %llu tasks and as many workflows in "
+	        "%.1f s (%.0f tasks/s), "
 	        "closure %zu bytes\n",
 	        (unsigned long long)o->rows, secs, (double)o->rows / secs,
 	        closure);
 	rc = 0;
 out:
 	inproc_close(ip);
+	free(wf);
 	free(t);
 	return rc;
 }
