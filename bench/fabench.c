@@ -331,7 +331,7 @@ struct cell *cell_new(const char *workload, const char *transport,
 	c->cpu_us_per_op = c->limit_value = c->limit_p50_us = NAN;
 	c->limit_ops_per_s = c->ratio = c->ratio_min = c->ratio_max = NAN;
 	c->ops_per_s = c->p50_us = c->p90_us = c->p99_us = c->p999_us = NAN;
-	c->floor_diff_us = NAN;
+	c->floor_diff_us = c->door_p50_us = c->server_diff_us = NAN;
 	c->pass = -1;
 	return c;
 }
@@ -376,6 +376,8 @@ void cell_print_json(FILE *f, const struct cell *c)
 	json_knum(f, "ratio", c->ratio, 4);
 	if (c->compare != NULL && strcmp(c->compare, "floor") == 0) {
 		json_knum(f, "floor_diff_us", c->floor_diff_us, 2);
+		json_knum(f, "door_p50_us", c->door_p50_us, 2);
+		json_knum(f, "server_diff_us", c->server_diff_us, 2);
 		json_kstr(f, "floor_sql", c->floor_sql);
 		fprintf(f, ",\"floor_stmts\":%u", c->floor_stmts);
 	}

@@ -115,6 +115,10 @@ struct cell {
 	double limit_value, limit_p50_us, limit_ops_per_s;
 	double ratio, ratio_min, ratio_max;
 	double floor_diff_us; /* floor cells: p50 - limit p50 */
+	/* floor cells of a Get: the door's own round trip (GetVersion on the
+	 * same keeld and door, no database) and what is left of the
+	 * request's p50 after it and the floor: keeld's added latency. */
+	double door_p50_us, server_diff_us;
 	const char *floor_sql; /* floor cells: the first statement run */
 	unsigned floor_stmts;  /* ... of this many */
 	int pass; /* -1 no goal */

@@ -696,7 +696,8 @@ static int reg_cells(struct reg_env *e, const struct reg_workload *w,
 	const struct opts *o = e->o;
 	struct cell *sc = cell_new(w->name, door, 1);
 	struct cell *fc = cell_new(w->name, door, 1);
-	struct reg_leg *big = NULL, *base = NULL, *fleg = NULL;
+	struct reg_leg *big = NULL, *base = NULL, *fleg = NULL, *dleg = NULL;
+	static const uint8_t empty[1];
 	struct round_res *res = NULL;
 	const char *why;
 	char err[CELL_ERRLEN];
@@ -714,7 +715,7 @@ static int reg_cells(struct reg_env *e, const struct reg_workload *w,
 		sc->goal = "<=1.5", sc->goal_value = 1.5;
 	else
 		fc->goal = "<=100", fc->goal_value = REG_FLOOR_GOAL_US,
-		fc->goal_on = "floor_diff_us";
+		fc->goal_on = "server_diff_us";
 	if (skip != NULL) {
 		sc->skipped = fc->skipped = skip;
 		goto print;
@@ -722,8 +723,10 @@ static int reg_cells(struct reg_env *e, const struct reg_workload *w,
 	big = calloc(1, sizeof(*big));
 	base = calloc(1, sizeof(*base));
 	fleg = calloc(1, sizeof(*fleg));
+	dleg = calloc(1, sizeof(*dleg));
 	res = malloc(sizeof(*res));
-	if (big == NULL || base == NULL || fleg == NULL || res == NULL) {
+	if (big == NULL || base == NULL || fleg == NULL || dleg == NULL ||
+	    res == NULL) {
 		snprintf(sc->error, sizeof(sc->error), "out of memory");
 		goto done;
 	}
@@ -755,14 +758,26 @@ static int reg_cells(struct reg_env *e, const struct reg_workload *w,
 	base->cpu_ok = o->base_pid > 0;
 	fleg->d = &driver_floor;
 	fleg->t.floor = fl;
+	/* For a Get, the door's bare round trip on the big keeld: what
+	 * any call costs before keeld does the request's work. */
+	*dleg = *big;
+	dleg->t.method = "/flyteidl.service.AdminService/GetVersion";
+	dleg->t.req = empty;
+	dleg->t.req_len = 0;
+	dleg->cpu_ok = 0;
+	dleg->pid = 0;
 	fprintf(stderr, "fabench: registry %s %s ...\n", door, w->name);
 	for (n = 0; n < o->rounds; n++) {
-		struct reg_leg *order[3] = {base, big, fleg};
+		struct reg_leg *order[4] = {base, big, fleg, NULL};
 		if (n % 2) {
 			order[0] = fleg;
 			order[2] = base;
 		}
-		for (int k = 0; k < 3; k++) {
+		for (int k = 0; k < 4; k++) {
+			if (k == 3 && (w->list || fl == NULL))
+				break;
+			if (k == 3)
+				order[k] = dleg;
 			if (order[k] == fleg && fl == NULL)
 				continue;
 			if (reg_run_leg(order[k], n, o, res) != 0) {
@@ -770,6 +785,7 @@ static int reg_cells(struct reg_env *e, const struct reg_workload *w,
 				         "%s: %s",
 				         order[k] == fleg   ? "sqlite-floor"
 				         : order[k] == base ? "base keeld"
+				         : order[k] == dleg ? "GetVersion baseline"
 				                            : "keeld",
 				         res->err);
 				goto done;
@@ -783,6 +799,10 @@ done:
 		fc->floor_stmts = (unsigned)floor_nstmts(fl);
 		reg_fill(fc, big, fleg, n);
 		fc->floor_diff_us = fc->p50_us - fc->limit_p50_us;
+		if (!w->list && n > 0) {
+			fc->door_p50_us = median(dleg->p50, n);
+			fc->server_diff_us = fc->floor_diff_us - fc->door_p50_us;
+		}
 	}
 	if (strncmp(sc->error, "the pages differ", 16) != 0)
 		memcpy(fc->error, sc->error, sizeof(fc->error));
@@ -791,11 +811,14 @@ done:
 		         "no floor: its SQL was not captured");
 	if (sc->goal != NULL && sc->error[0] == '\0' && n > 0)
 		sc->pass = sc->ratio <= sc->goal_value;
+	/* keeld's own part: the request's p50 less the door's round trip
+	 * and less the floor of its SQL. */
 	if (fc->goal != NULL && fc->error[0] == '\0' && n > 0)
-		fc->pass = fc->floor_diff_us <= fc->goal_value;
+		fc->pass = fc->server_diff_us <= fc->goal_value;
 	free(big);
 	free(base);
 	free(fleg);
+	free(dleg);
 	free(res);
 print:
 	cell_print_json(stdout, sc);

@@ -217,6 +217,12 @@ for w in ListTasks GetTask ListWorkflows GetWorkflow; do
 			floor)
 				[ -n "$(num "$line" floor_diff_us)" ]
 				ok $? "$name: floor_diff_us"
+				case $w in
+				Get*)
+					[ -n "$(num "$line" door_p50_us)" ] &&
+						[ -n "$(num "$line" server_diff_us)" ]
+					ok $? "$name: door_p50_us and server_diff_us" ;;
+				esac
 				like "$line" '"floor_sql":"SELECT ' \
 					"$name: the captured SQL" ;;
 			esac
