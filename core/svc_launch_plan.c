@@ -226,6 +226,48 @@ static int svc_lp_schedule(struct call *c, const Flyteidl__Admin__Schedule *s,
 	return 0;
 }
 
+/* Seconds of 0001-01-01 and 10000-01-01 UTC: the range of
+ * google.protobuf.Timestamp, which Flyte Admin checks datetimes against. */
+#define SVC_TS_MIN (-62135596800LL)
+#define SVC_TS_MAX (253402300800LL)
+
+/* 1 when every datetime inside l is a valid Timestamp (depth-capped). */
+static int svc_lp_datetimes_ok(const Flyteidl__Core__Literal *l, int depth)
+{
+	if (l == NULL || depth > 64)
+		return depth <= 64;
+	switch (l->value_case) {
+	case FLYTEIDL__CORE__LITERAL__VALUE_SCALAR:
+		if (l->scalar != NULL &&
+		    l->scalar->value_case == FLYTEIDL__CORE__SCALAR__VALUE_PRIMITIVE &&
+		    l->scalar->primitive != NULL &&
+		    l->scalar->primitive->value_case ==
+		        FLYTEIDL__CORE__PRIMITIVE__VALUE_DATETIME) {
+			const Google__Protobuf__Timestamp *t =
+			    l->scalar->primitive->datetime;
+			return t == NULL ||
+			       (t->seconds >= SVC_TS_MIN && t->seconds < SVC_TS_MAX &&
+			        t->nanos >= 0 && t->nanos < 1000000000);
+		}
+		return 1;
+	case FLYTEIDL__CORE__LITERAL__VALUE_COLLECTION:
+		for (size_t i = 0; l->collection && i < l->collection->n_literals;
+		     i++)
+			if (!svc_lp_datetimes_ok(l->collection->literals[i],
+			                         depth + 1))
+				return 0;
+		return 1;
+	case FLYTEIDL__CORE__LITERAL__VALUE_MAP:
+		for (size_t i = 0; l->map && i < l->map->n_literals; i++)
+			if (!svc_lp_datetimes_ok(l->map->literals[i]->value,
+			                         depth + 1))
+				return 0;
+		return 1;
+	default:
+		return 1;
+	}
+}
+
 /*
  * Validate fixed and default inputs against the workflow's inputs and
  * compute the expected inputs (§2.1): a default input as given, a fixed
@@ -269,6 +311,12 @@ static int svc_lp_inputs(struct call *c, const Flyteidl__Admin__LaunchPlanSpec *
 			return call_error(c, RPC_INVALID_ARGUMENT,
 			                  "invalid fixed_input %s wrong type: %s", k,
 			                  why);
+		if (!svc_lp_datetimes_ok(l, 0))
+			return call_error(c, RPC_INVALID_ARGUMENT,
+			                  "fixed_input %s: a datetime is not a "
+			                  "valid timestamp (years 1 to 9999, nanos "
+			                  "under 1e9)",
+			                  k);
 	}
 	for (size_t i = 0; i < ndef; i++) {
 		const char *k = def->parameters[i]->key;
@@ -313,6 +361,13 @@ static int svc_lp_inputs(struct call *c, const Flyteidl__Admin__LaunchPlanSpec *
 			return call_error(c, RPC_INVALID_ARGUMENT,
 			                  "invalid default_input %s wrong type: %s",
 			                  k, why);
+		if (p->behavior_case == FLYTEIDL__CORE__PARAMETER__BEHAVIOR_DEFAULT &&
+		    !svc_lp_datetimes_ok(p->default_, 0))
+			return call_error(c, RPC_INVALID_ARGUMENT,
+			                  "default_input %s: a datetime is not a "
+			                  "valid timestamp (years 1 to 9999, nanos "
+			                  "under 1e9)",
+			                  k);
 		for (size_t j = 0; j < nfix; j++)
 			if (strcmp(fix->literals[j]->key, k) == 0)
 				return call_error(c, RPC_INVALID_ARGUMENT,

@@ -558,7 +558,7 @@ static void test_lists(void)
 	           &out, &m);
 	ids = out;
 	TAP_OK(code == 0 && ids && ids->n_entities == 5,
-	       "ListWorkflowIds: the five names that compiled (%zu)",
+	       "ListWorkflowIds: the five names that compiled so far (%zu)",
 	       ids ? ids->n_entities : 0);
 	code = req(ADMIN "GetNamedEntity",
 	           &flyteidl__admin__named_entity_get_request__descriptor,
@@ -625,6 +625,38 @@ static void test_launch_plans(void)
 	          &m);
 	TAP_OK(code == RPC_INVALID_ARGUMENT && strstr(m, "wrong type"),
 	       "a default input of the wrong type (%s)", m);
+	TAP_EQ_INT(task("t.when", VAR("t", T_DT), VAR("o0", T_DT)), 0,
+	           "task t.when (datetime) -> datetime");
+	code = wf("wf.when", "v1",
+	          "{\"inputs\":{\"variables\":{" VAR("t", T_DT) "}},"
+	          "\"outputs\":{\"variables\":{" VAR("o", T_DT) "}}}",
+	          TASKNODE("n0", "t.when", BIND("t", PROMISE("start-node", "t"))),
+	          BIND("o", PROMISE("n0", "o0")), NULL, &m);
+	TAP_EQ_INT(code, 0, "a datetime workflow: %s", m);
+	{
+		/* protobuf-c packs what JSON could not say: a nanos of 2e9. */
+		Flyteidl__Admin__LaunchPlanCreateRequest *r = NULL;
+		const char *j =
+		    "{\"id\":" REF("LAUNCH_PLAN", "lp.when", "v1")
+		    ",\"spec\":{\"workflowId\":" REF("WORKFLOW", "wf.when", "v1")
+		    ",\"fixedInputs\":{\"literals\":{\"t\":{\"scalar\":{"
+		    "\"primitive\":{\"datetime\":\"2024-01-01T00:00:00Z\"}}}}}}}";
+		char e2[256];
+		pbjson_decode(&flyteidl__admin__launch_plan_create_request__descriptor,
+		              j, strlen(j), NULL, arena_pb_allocator(arena),
+		              (ProtobufCMessage **)&r, e2, sizeof(e2));
+		TAP_EQ_INT(testdb_call(&svc, arena, ADMIN "CreateLaunchPlan",
+		                       &r->base, NULL, NULL, &m),
+		           0, "a valid fixed datetime: %s", m);
+		r->id->version = (char *)"v2";
+		r->spec->fixed_inputs->literals[0]->value->scalar->primitive
+		    ->datetime->nanos = 2000000000;
+		code = testdb_call(&svc, arena, ADMIN "CreateLaunchPlan", &r->base,
+		                   NULL, NULL, &m);
+		TAP_OK(code == RPC_INVALID_ARGUMENT &&
+		           strstr(m, "not a valid timestamp"),
+		       "a datetime with nanos of 2e9 (%s)", m);
+	}
 	code = lp("lp.bad", "v1", "wf.simple", DEF_X "," CRON("61 * * * *"),
 	          &m);
 	TAP_OK(code == RPC_INVALID_ARGUMENT &&
