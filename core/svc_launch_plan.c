@@ -748,20 +748,11 @@ static int svc_list_launch_plans(struct call *c, const ProtobufCMessage *req,
 {
 	const Flyteidl__Admin__ResourceListRequest *r =
 	    (const Flyteidl__Admin__ResourceListRequest *)req;
-	struct svc_ver_list_req lr = {"ListLaunchPlans"};
 	struct svc_ver_page pg;
 	int rc;
 
-	if (r->id == NULL)
-		return call_error(c, RPC_INVALID_ARGUMENT, "missing project");
-	lr.project = r->id->project;
-	lr.domain = r->id->domain;
-	lr.name = r->id->name;
-	lr.limit = r->limit;
-	lr.filters = r->filters;
-	lr.sort_by = r->sort_by;
-	lr.token = r->token;
-	rc = svc_ver_list(c, &repo_kind_launch_plan, &lr, &pg);
+	rc = svc_ver_list_resources(c, &repo_kind_launch_plan,
+	                            "ListLaunchPlans", r, &pg);
 	if (rc != 0)
 		return rc;
 	return svc_lp_list_reply(c, &pg, resp);

@@ -544,21 +544,11 @@ static int svc_list_tasks(struct call *c, const ProtobufCMessage *req,
 {
 	const Flyteidl__Admin__ResourceListRequest *r =
 	    (const Flyteidl__Admin__ResourceListRequest *)req;
-	struct svc_ver_list_req lr = {"ListTasks"};
 	struct svc_ver_page pg;
 	Flyteidl__Admin__TaskList *out;
 	int rc;
 
-	if (r->id == NULL)
-		return call_error(c, RPC_INVALID_ARGUMENT, "missing project");
-	lr.project = r->id->project;
-	lr.domain = r->id->domain;
-	lr.name = r->id->name;
-	lr.limit = r->limit;
-	lr.filters = r->filters;
-	lr.sort_by = r->sort_by;
-	lr.token = r->token;
-	rc = svc_ver_list(c, &repo_kind_task, &lr, &pg);
+	rc = svc_ver_list_resources(c, &repo_kind_task, "ListTasks", r, &pg);
 	if (rc != 0)
 		return rc;
 	out = call_new(c, &flyteidl__admin__task_list__descriptor);

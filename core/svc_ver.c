@@ -284,6 +284,25 @@ int svc_ver_list(struct call *c, const struct repo_kind *k,
 	return 0;
 }
 
+int svc_ver_list_resources(struct call *c, const struct repo_kind *k,
+                           const char *what,
+                           const Flyteidl__Admin__ResourceListRequest *r,
+                           struct svc_ver_page *out)
+{
+	struct svc_ver_list_req lr = {what};
+
+	if (r->id == NULL)
+		return call_error(c, RPC_INVALID_ARGUMENT, "missing project");
+	lr.project = r->id->project;
+	lr.domain = r->id->domain;
+	lr.name = r->id->name;
+	lr.limit = r->limit;
+	lr.filters = r->filters;
+	lr.sort_by = r->sort_by;
+	lr.token = r->token;
+	return svc_ver_list(c, k, &lr, out);
+}
+
 int svc_ver_list_ids(struct call *c, const struct repo_kind *k,
                      const char *what, const ProtobufCMessage *req,
                      ProtobufCMessage **resp)

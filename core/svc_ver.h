@@ -67,6 +67,14 @@ struct svc_ver_page {
 int svc_ver_list(struct call *c, const struct repo_kind *k,
                  const struct svc_ver_list_req *r, struct svc_ver_page *out);
 
+/* svc_ver_list for a ResourceListRequest (ListTasks, ListWorkflows,
+ * ListLaunchPlans): its id gives project, domain and optionally name. */
+struct Flyteidl__Admin__ResourceListRequest;
+int svc_ver_list_resources(struct call *c, const struct repo_kind *k,
+                           const char *what,
+                           const struct Flyteidl__Admin__ResourceListRequest *r,
+                           struct svc_ver_page *out);
+
 /* List*Ids: distinct names of kind k in project/domain as a
  * NamedEntityIdentifierList, in name order, keyset-paged.  Flyte Admin
  * ignores filters here.  0, or the call's error. */
