@@ -86,20 +86,20 @@ base_pid=
 fpid=
 tmp=$(mktemp -d "${TMPDIR:-/tmp}/keel-bench.XXXXXX") || exit 2
 
-# alive PID: not exited (a zombie counts as exited).
+. "$(dirname "$0")/../tests/common/proc.sh"
+
+# alive PID: not exited, and still the process started under that PID
+# (its start time is recorded in start_PID when it is launched).
 alive() {
-	if [ -r "/proc/$1/stat" ]; then
-		! grep -q '^[0-9]* (.*) Z' "/proc/$1/stat" 2>/dev/null
-	else
-		kill -0 "$1" 2>/dev/null
-	fi
+	eval "proc_alive \"\$1\" \"\${start_$1:-}\""
 }
 
 # stop_keeld PID: SIGTERM, up to 15 s, then SIGKILL; its status in $stopped.
 stop_keeld() {
 	stopped=
 	[ -n "$1" ] || return 0
-	kill -TERM "$1" 2>/dev/null
+	# Never signal a process that merely reuses the PID.
+	alive "$1" && kill -TERM "$1" 2>/dev/null
 	i=0
 	while alive "$1" && [ $i -lt 150 ]; do
 		sleep 0.1
@@ -158,6 +158,7 @@ start_keeld() {
 		--log-level warn >"$3" 2>&1 &
 	eval "$1=\$!"
 	k_pid=$!
+	eval "start_$k_pid=\$(proc_start $k_pid)"
 	echo "run.sh: keeld pid $k_pid: nng $k_nng, grpc $k_grpc${k_http_opt:+, http ${k_http_opt#--http }} ($2)" >&2
 	i=0
 	# shellcheck disable=SC2086

@@ -17,6 +17,7 @@
 # here, no plan of their own), then the shutdown checks and the plan.
 # No node: skipped.  npm ci failing: an ERROR (Bail out!) with npm's output.
 . "$KEEL_SRCDIR/tests/common/tap.sh"
+. "$KEEL_SRCDIR/tests/common/proc.sh"
 
 src="$KEEL_SRCDIR/tests/grpc"
 work="$KEEL_BUILDDIR/tests/grpc/node"
@@ -25,7 +26,7 @@ pid=
 tmp=
 
 cleanup() {
-	if [ -n "$pid" ]; then
+	if [ -n "$pid" ] && proc_alive "$pid" "${pid_start:-}"; then
 		kill -KILL "$pid" 2>/dev/null
 		wait "$pid" 2>/dev/null
 	fi
@@ -113,6 +114,7 @@ mkdir -p "$tmp/data"
 	--grpc-listen "127.0.0.1:$port" --http-listen "127.0.0.1:$port2" \
 	>"$tmp/keeld.log" 2>&1 &
 pid=$!
+pid_start=$(proc_start "$pid")
 # Poll both ports for up to 10 s; give up early if keeld exits.
 node -e '
 	const net = require("net");
@@ -174,13 +176,9 @@ for kind in tasks workflows launch_plans; do
 done
 
 # --- shutdown ----------------------------------------------------------
-# alive PID: not exited (a zombie counts as exited).
+# alive PID: keeld, not exited (proc.sh: a reused PID is not keeld).
 alive() {
-	if [ -r "/proc/$1/stat" ]; then
-		! grep -q '^[0-9]* (.*) Z' "/proc/$1/stat" 2>/dev/null
-	else
-		kill -0 "$1" 2>/dev/null
-	fi
+	proc_alive "$1" "$pid_start"
 }
 alive "$pid"
 ok $? "keeld still running after the run"
