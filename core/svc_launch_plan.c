@@ -417,9 +417,9 @@ static int svc_lp_inputs(struct call *c, const Flyteidl__Admin__LaunchPlanSpec *
 }
 
 static int svc_lp_exists(struct call *c, const Flyteidl__Core__Identifier *id,
-                         const char *digest,
-                         const Flyteidl__Admin__LaunchPlan *mine)
+                         const char *digest, const void *arg)
 {
+	const Flyteidl__Admin__LaunchPlan *mine = arg;
 	Flyteidl__Admin__LaunchPlan *old;
 	struct repo_ver row;
 	struct keel_err err = {0};
@@ -468,7 +468,6 @@ static int svc_create_launch_plan(struct call *c, const ProtobufCMessage *req,
 	Flyteidl__Core__ParameterMap *expected = NULL;
 	struct repo_ver wf, row = {0};
 	struct keel_err err = {0};
-	const char *key;
 	uint8_t digest[32];
 	char hex[65];
 	int64_t now = util_now_ms();
@@ -539,11 +538,6 @@ static int svc_create_launch_plan(struct call *c, const ProtobufCMessage *req,
 	ts.seconds = now / 1000;
 	ts.nanos = (int32_t)(now % 1000) * 1000000;
 	cl.created_at = &ts;
-	row.project = r->id->project;
-	row.domain = r->id->domain;
-	row.name = r->id->name;
-	row.version = r->id->version;
-	row.org = r->id->org;
 	row.digest = hex;
 	row.created_at = now;
 	row.type = svc_lp_sched_type(sched);
@@ -552,26 +546,12 @@ static int svc_create_launch_plan(struct call *c, const ProtobufCMessage *req,
 	row.closure = svc_pack(c, &lp.base, &row.closure_len);
 	if (row.closure == NULL)
 		return call_error(c, RPC_RESOURCE_EXHAUSTED, "out of memory");
-	rc = svc_ver_offload(c, &repo_kind_launch_plan, &row, &key);
+	/* The existing one is compared without timestamps, as the digest. */
+	cl.created_at = NULL;
+	rc = svc_ver_store(c, &repo_kind_launch_plan, r->id, NULL, &row,
+	                   svc_lp_exists, &lp);
 	if (rc != 0)
 		return rc;
-	rc = repo_ver_create(c->svc->db, &repo_kind_launch_plan, &row, NULL,
-	                     &err);
-	/* Not on KEEL_EEXIST: an identical version's row points at the
-	 * same object. */
-	if (rc != 0 && rc != KEEL_EEXIST)
-		svc_ver_discard(c, key);
-	if (rc == KEEL_EEXIST) {
-		cl.created_at = NULL;
-		/* A different structure: the object just written is the
-		 * refused one's. */
-		rc = svc_lp_exists(c, r->id, hex, &lp);
-		if (rc == -RPC_INVALID_ARGUMENT)
-			svc_ver_discard(c, key);
-		return rc;
-	}
-	if (rc != 0)
-		return call_fail(c, rc, err.msg);
 	*resp = call_new(c, &flyteidl__admin__launch_plan_create_response__descriptor);
 	return *resp ? 0
 	             : call_error(c, RPC_RESOURCE_EXHAUSTED, "out of memory");

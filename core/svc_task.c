@@ -368,9 +368,9 @@ static int svc_check_template(struct call *c,
 
 /* Existing version at the same key: identical or not (§1.5). */
 static int svc_task_exists(struct call *c, const Flyteidl__Core__Identifier *id,
-                           const char *digest,
-                           const Flyteidl__Core__CompiledTask *mine)
+                           const char *digest, const void *arg)
 {
+	const Flyteidl__Core__CompiledTask *mine = arg;
 	Flyteidl__Admin__TaskClosure *old;
 	struct repo_ver row;
 	struct keel_err err = {0};
@@ -408,10 +408,7 @@ static int svc_create_task(struct call *c, const ProtobufCMessage *req,
 	Flyteidl__Admin__TaskClosure cl = FLYTEIDL__ADMIN__TASK_CLOSURE__INIT;
 	Google__Protobuf__Timestamp ts = GOOGLE__PROTOBUF__TIMESTAMP__INIT;
 	Flyteidl__Core__TaskTemplate tmpl;
-	struct repo_description desc = {0}, *dp = NULL;
 	struct repo_ver row = {0};
-	struct keel_err err = {0};
-	const char *key;
 	uint8_t digest[32];
 	char hex[65];
 	int64_t now = util_now_ms();
@@ -441,49 +438,16 @@ static int svc_create_task(struct call *c, const ProtobufCMessage *req,
 	ts.nanos = (int32_t)(now % 1000) * 1000000;
 	cl.compiled_task = &ct;
 	cl.created_at = &ts;
-	row.project = r->id->project;
-	row.domain = r->id->domain;
-	row.name = r->id->name;
-	row.version = r->id->version;
-	row.org = r->id->org;
 	row.type = tmpl.type;
 	row.digest = hex;
 	row.created_at = now;
 	row.closure = svc_pack(c, &cl.base, &row.closure_len);
 	if (row.closure == NULL)
 		return call_error(c, RPC_RESOURCE_EXHAUSTED, "out of memory");
-	if (r->spec->description != NULL) {
-		const Flyteidl__Admin__DescriptionEntity *d = r->spec->description;
-		Flyteidl__Admin__DescriptionEntity copy = *d;
-
-		/* Stored without an id: the row's key is the id. */
-		copy.id = NULL;
-		desc.short_description = d->short_description;
-		row.short_description = d->short_description;
-		desc.entity = svc_pack(c, &copy.base, &desc.entity_len);
-		if (desc.entity == NULL)
-			return call_error(c, RPC_RESOURCE_EXHAUSTED,
-			                  "out of memory");
-		dp = &desc;
-	}
-	rc = svc_ver_offload(c, &repo_kind_task, &row, &key);
+	rc = svc_ver_store(c, &repo_kind_task, r->id, r->spec->description,
+	                   &row, svc_task_exists, &ct);
 	if (rc != 0)
 		return rc;
-	rc = repo_ver_create(c->svc->db, &repo_kind_task, &row, dp, &err);
-	/* Not on KEEL_EEXIST: an identical version's row points at the
-	 * same object. */
-	if (rc != 0 && rc != KEEL_EEXIST)
-		svc_ver_discard(c, key);
-	if (rc == KEEL_EEXIST) {
-		/* A different structure: the object just written is the
-		 * refused one's. */
-		rc = svc_task_exists(c, r->id, hex, &ct);
-		if (rc == -RPC_INVALID_ARGUMENT)
-			svc_ver_discard(c, key);
-		return rc;
-	}
-	if (rc != 0)
-		return call_fail(c, rc, err.msg);
 	*resp = call_new(c, &flyteidl__admin__task_create_response__descriptor);
 	return *resp ? 0
 	             : call_error(c, RPC_RESOURCE_EXHAUSTED, "out of memory");

@@ -12,6 +12,7 @@
 #include "conf.h"
 #include "db.h"
 #include "flyteidl/admin/common.pb-c.h"
+#include "flyteidl/admin/description_entity.pb-c.h"
 #include "svc.h"
 #include "svc_list.h"
 #include "svc_ver.h"
@@ -110,7 +111,8 @@ int svc_ver_offload(struct call *c, const struct repo_kind *k,
 		                  k->what, row->project, row->domain, row->name,
 		                  row->version, err.msg);
 	}
-	rc = ops->uri(c->svc->blob_self, *key, NULL, 0, &need, &err);
+	/* Asks for the length only: KEEL_ERANGE is expected. */
+	ops->uri(c->svc->blob_self, *key, NULL, 0, &need, &err);
 	uri = need > 0 ? arena_alloc(c->arena, need) : NULL;
 	if (uri == NULL ||
 	    ops->uri(c->svc->blob_self, *key, uri, need, &need, &err) != 0) {
@@ -120,7 +122,6 @@ int svc_ver_offload(struct call *c, const struct repo_kind *k,
 		                  "the blob store gave no URI for %s: %s",
 		                  k->what, err.msg);
 	}
-	(void)rc;
 	row->closure_uri = uri;
 	row->closure = NULL;
 	row->closure_len = 0;
@@ -133,6 +134,54 @@ void svc_ver_discard(struct call *c, const char *key)
 
 	if (key != NULL && c->svc->blob != NULL)
 		c->svc->blob->del(c->svc->blob_self, key, &err);
+}
+
+int svc_ver_store(struct call *c, const struct repo_kind *k,
+                  const Flyteidl__Core__Identifier *id,
+                  const Flyteidl__Admin__DescriptionEntity *d,
+                  struct repo_ver *row, svc_ver_exists_fn exists,
+                  const void *mine)
+{
+	struct repo_description desc = {0};
+	struct keel_err err = {0};
+	const char *key;
+	int rc;
+
+	row->project = id->project;
+	row->domain = id->domain;
+	row->name = id->name;
+	row->version = id->version;
+	row->org = id->org;
+	if (d != NULL) {
+		Flyteidl__Admin__DescriptionEntity copy = *d;
+
+		/* Stored without an id: the row's key is the id. */
+		copy.id = NULL;
+		desc.short_description = d->short_description;
+		row->short_description = d->short_description;
+		desc.entity = svc_pack(c, &copy.base, &desc.entity_len);
+		if (desc.entity == NULL)
+			return call_error(c, RPC_RESOURCE_EXHAUSTED,
+			                  "out of memory");
+	}
+	rc = svc_ver_offload(c, k, row, &key);
+	if (rc != 0)
+		return rc;
+	rc = repo_ver_create(c->svc->db, k, row, d != NULL ? &desc : NULL,
+	                     &err);
+	if (rc == KEEL_EEXIST) {
+		/* An identical version's row points at the object just
+		 * written; a refused one's object is removed. */
+		rc = exists(c, id, row->digest, mine);
+		if (rc == -RPC_INVALID_ARGUMENT)
+			svc_ver_discard(c, key);
+		return rc;
+	}
+	if (rc != 0) {
+		svc_ver_discard(c, key);
+		return call_fail(c, rc, err.msg);
+	}
+	return 0;
 }
 
 struct svc_ver_buf {

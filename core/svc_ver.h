@@ -34,6 +34,26 @@ int svc_ver_offload(struct call *c, const struct repo_kind *k,
  * effort: an orphan object is harmless). */
 void svc_ver_discard(struct call *c, const char *key);
 
+/*
+ * What a Create does once its closure is built: row takes id's parts
+ * (digest, created_at, closure and the kind's columns already set), the
+ * description d (NULL: none) is stored with it, the closure is offloaded
+ * when large, and the row inserted.  When the version exists, exists
+ * (given mine) decides between ALREADY_EXISTS and INVALID_ARGUMENT; an
+ * object written for a refused registration is removed again.  0, or the
+ * call's error.
+ */
+struct Flyteidl__Core__Identifier;
+struct Flyteidl__Admin__DescriptionEntity;
+typedef int (*svc_ver_exists_fn)(struct call *c,
+                                 const struct Flyteidl__Core__Identifier *id,
+                                 const char *digest, const void *mine);
+int svc_ver_store(struct call *c, const struct repo_kind *k,
+                  const struct Flyteidl__Core__Identifier *id,
+                  const struct Flyteidl__Admin__DescriptionEntity *d,
+                  struct repo_ver *row, svc_ver_exists_fn exists,
+                  const void *mine);
+
 /* Decode row's closure as desc into *out (the call's arena), reading it
  * from the blob store when it was offloaded.  0, or the call's error
  * naming the entity. */

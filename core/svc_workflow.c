@@ -128,9 +128,9 @@ static int svc_wf_load(struct call *c, const Flyteidl__Core__WorkflowTemplate *t
 
 /* Existing version at the same key: identical or not (§1.5). */
 static int svc_wf_exists(struct call *c, const Flyteidl__Core__Identifier *id,
-                         const char *digest,
-                         const Flyteidl__Core__CompiledWorkflowClosure *mine)
+                         const char *digest, const void *arg)
 {
+	const Flyteidl__Core__CompiledWorkflowClosure *mine = arg;
 	Flyteidl__Admin__WorkflowClosure *old;
 	Flyteidl__Admin__CreateWorkflowFailureReason *why;
 	struct repo_ver row;
@@ -199,11 +199,8 @@ static int svc_create_workflow(struct call *c, const ProtobufCMessage *req,
 	Flyteidl__Core__TypedInterface empty = FLYTEIDL__CORE__TYPED_INTERFACE__INIT;
 	Flyteidl__Core__WorkflowTemplate tmpl;
 	struct wfc_env env = {0};
-	struct repo_description desc = {0}, *dp = NULL;
 	struct repo_ver row = {0};
 	struct sbuf errs = SBUF_INIT;
-	struct keel_err err = {0};
-	const char *key;
 	uint8_t digest[32];
 	char hex[65];
 	int64_t now = util_now_ms();
@@ -249,11 +246,6 @@ static int svc_create_workflow(struct call *c, const ProtobufCMessage *req,
 	ts.nanos = (int32_t)(now % 1000) * 1000000;
 	cl.compiled_workflow = cw;
 	cl.created_at = &ts;
-	row.project = r->id->project;
-	row.domain = r->id->domain;
-	row.name = r->id->name;
-	row.version = r->id->version;
-	row.org = r->id->org;
 	row.digest = hex;
 	row.created_at = now;
 	row.closure = svc_pack(c, &cl.base, &row.closure_len);
@@ -262,38 +254,10 @@ static int svc_create_workflow(struct call *c, const ProtobufCMessage *req,
 	                     &row.iface_len);
 	if (row.closure == NULL || row.iface == NULL)
 		return call_error(c, RPC_RESOURCE_EXHAUSTED, "out of memory");
-	if (r->spec->description != NULL) {
-		const Flyteidl__Admin__DescriptionEntity *d = r->spec->description;
-		Flyteidl__Admin__DescriptionEntity copy = *d;
-
-		/* Stored without an id: the row's key is the id. */
-		copy.id = NULL;
-		desc.short_description = d->short_description;
-		row.short_description = d->short_description;
-		desc.entity = svc_pack(c, &copy.base, &desc.entity_len);
-		if (desc.entity == NULL)
-			return call_error(c, RPC_RESOURCE_EXHAUSTED,
-			                  "out of memory");
-		dp = &desc;
-	}
-	rc = svc_ver_offload(c, &repo_kind_workflow, &row, &key);
+	rc = svc_ver_store(c, &repo_kind_workflow, r->id, r->spec->description,
+	                   &row, svc_wf_exists, cw);
 	if (rc != 0)
 		return rc;
-	rc = repo_ver_create(c->svc->db, &repo_kind_workflow, &row, dp, &err);
-	/* Not on KEEL_EEXIST: an identical version's row points at the
-	 * same object. */
-	if (rc != 0 && rc != KEEL_EEXIST)
-		svc_ver_discard(c, key);
-	if (rc == KEEL_EEXIST) {
-		/* A different structure: the object just written is the
-		 * refused one's. */
-		rc = svc_wf_exists(c, r->id, hex, cw);
-		if (rc == -RPC_INVALID_ARGUMENT)
-			svc_ver_discard(c, key);
-		return rc;
-	}
-	if (rc != 0)
-		return call_fail(c, rc, err.msg);
 	*resp = call_new(c, &flyteidl__admin__workflow_create_response__descriptor);
 	return *resp ? 0
 	             : call_error(c, RPC_RESOURCE_EXHAUSTED, "out of memory");
