@@ -5,6 +5,7 @@
 
 #include <stdarg.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "arena.h"
@@ -77,6 +78,129 @@ static int filter_fail(char *err, size_t errlen, const char *fmt, ...)
 	return KEEL_EINVAL;
 }
 
+int filter_uses(const struct filter *f, const char *e)
+{
+	for (size_t i = 0; i < f->nused; i++)
+		if (strcmp(f->used[i], e) == 0)
+			return 1;
+	return 0;
+}
+
+int filter_uses_col(const struct filter *f, const char *name)
+{
+	for (size_t i = 0; i < f->ncols; i++)
+		if (f->cols[i] && strcmp(f->cols[i]->name, name) == 0 &&
+		    !filter_uses(f, f->cols[i]->entity))
+			return 1;
+	return 0;
+}
+
+static int filter_digits(const char **p, int n, int *out)
+{
+	int v = 0;
+
+	for (int i = 0; i < n; i++, (*p)++) {
+		if (**p < '0' || **p > '9')
+			return -1;
+		v = v * 10 + (**p - '0');
+	}
+	*out = v;
+	return 0;
+}
+
+int filter_parse_time(const char *s, int64_t *ms)
+{
+	int y, mo, d, h, mi, sec, frac = 0, fdig = 0, oh = 0, om = 0, sign = 0;
+	int64_t days;
+
+	if (filter_digits(&s, 4, &y) || *s++ != '-' ||
+	    filter_digits(&s, 2, &mo) || *s++ != '-' ||
+	    filter_digits(&s, 2, &d) || (*s != 'T' && *s != 't' && *s != ' '))
+		return -1;
+	s++;
+	if (filter_digits(&s, 2, &h) || *s++ != ':' ||
+	    filter_digits(&s, 2, &mi) || *s++ != ':' ||
+	    filter_digits(&s, 2, &sec))
+		return -1;
+	if (*s == '.') {
+		for (s++; *s >= '0' && *s <= '9'; s++, fdig++)
+			if (fdig < 3)
+				frac = frac * 10 + (*s - '0');
+		if (fdig == 0)
+			return -1;
+		for (int i = fdig; i < 3; i++)
+			frac *= 10;
+	}
+	if (*s == 'Z' || *s == 'z') {
+		s++;
+	} else if (*s == '+' || *s == '-') {
+		sign = *s++ == '-' ? -1 : 1;
+		if (filter_digits(&s, 2, &oh) || *s++ != ':' ||
+		    filter_digits(&s, 2, &om))
+			return -1;
+	} else {
+		return -1;
+	}
+	if (*s != '\0' || mo < 1 || mo > 12 || d < 1 || d > 31 || h > 23 ||
+	    mi > 59 || sec > 60)
+		return -1;
+	/* Days from the civil date (Howard Hinnant's algorithm). */
+	{
+		int yy = y - (mo <= 2);
+		int era = (yy >= 0 ? yy : yy - 399) / 400;
+		int yoe = yy - era * 400;
+		int doy = (153 * (mo + (mo > 2 ? -3 : 9)) + 2) / 5 + d - 1;
+		int doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
+		days = (int64_t)era * 146097 + doe - 719468;
+	}
+	*ms = ((days * 86400 + h * 3600 + mi * 60 + sec) -
+	       sign * (oh * 3600 + om * 60)) * 1000 + frac;
+	return 0;
+}
+
+int filter_parse_duration(const char *s, int64_t *ms)
+{
+	static const struct {
+		const char *u;
+		double ms;
+	} units[] = {{"ns", 1e-6}, {"us", 1e-3}, {"\xc2\xb5s", 1e-3},
+	             {"ms", 1},    {"s", 1e3},   {"m", 6e4}, {"h", 3.6e6}};
+	double total = 0;
+	char *end;
+
+	if (*s == '\0')
+		return -1;
+	total = strtod(s, &end);
+	if (end != s && *end == '\0') {
+		/* A bare number is seconds. */
+		if (total < 0 || total > 9e12)
+			return -1;
+		*ms = (int64_t)(total * 1000);
+		return 0;
+	}
+	total = 0;
+	while (*s) {
+		double v = strtod(s, &end);
+		size_t i;
+		if (end == s || v < 0)
+			return -1;
+		s = end;
+		for (i = UTIL_ARRAY_LEN(units); i-- > 0;)
+			if (strncmp(s, units[i].u, strlen(units[i].u)) == 0 &&
+			    /* "m" must not swallow "ms". */
+			    !(strcmp(units[i].u, "m") == 0 && s[1] == 's'))
+				break;
+		if (i == (size_t)-1)
+			return -1;
+		total += v * units[i].ms;
+		s += strlen(units[i].u);
+	}
+	if (total > 9e15)
+		return -1;
+	*ms = (int64_t)total;
+	return 0;
+}
+
 /* One value, typed for its column. */
 static int filter_value(struct arena *a, const struct filter_col *col,
                         const char *v, size_t n, int like,
@@ -102,6 +226,29 @@ static int filter_value(struct arena *a, const struct filter_col *col,
 		e[o++] = '%';
 		e[o] = '\0';
 		*out = db_text(e, o);
+		return 0;
+	}
+	if (col->type == FILTER_TIME && !like) {
+		int64_t ms;
+		if (filter_parse_time(s, &ms) != 0 &&
+		    conf_parse_int(s, &ms) != 0)
+			return filter_fail(err, errlen,
+			                   "invalid value '%s' for filter field "
+			                   "%s.%s: expected an RFC 3339 time such "
+			                   "as 2024-01-01T00:00:00Z",
+			                   s, col->entity, col->name);
+		*out = db_int(ms);
+		return 0;
+	}
+	if (col->type == FILTER_DURATION && !like) {
+		int64_t ms;
+		if (filter_parse_duration(s, &ms) != 0)
+			return filter_fail(err, errlen,
+			                   "Failed to parse duration '%s' for "
+			                   "filter field %s.%s: expected seconds "
+			                   "or a duration such as 1h30m",
+			                   s, col->entity, col->name);
+		*out = db_int(ms);
 		return 0;
 	}
 	if (col->type == FILTER_INT && !like) {
@@ -219,6 +366,12 @@ int filter_parse(struct arena *a, const char *text,
 			return filter_fail(err, errlen,
 			                   "'%s.%s' is invalid filter", entity,
 			                   col_name);
+		if (out->ncols < UTIL_ARRAY_LEN(out->cols))
+			out->cols[out->ncols++] = col;
+		if (strcmp(col->entity, primary) != 0 &&
+		    !filter_uses(out, col->entity) &&
+		    out->nused < UTIL_ARRAY_LEN(out->used))
+			out->used[out->nused++] = col->entity;
 		if (nexprs > 1)
 			filter_cat(&sql, " AND ");
 		filter_cat(&sql, "(");

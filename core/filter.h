@@ -17,6 +17,7 @@
 #define KEEL_CORE_FILTER_H
 
 #include <stddef.h>
+#include <stdint.h>
 
 #include <keel/keel_db.h>
 
@@ -24,6 +25,11 @@ struct arena;
 
 #define FILTER_TEXT 1
 #define FILTER_INT 2
+/* Unix ms; values are RFC 3339 times ("2024-01-01T00:00:00Z") or ms. */
+#define FILTER_TIME 3
+/* ms; values are seconds ("60", "1.5") or Go durations ("1h30m"), as
+ * Flyte Admin reads duration filters. */
+#define FILTER_DURATION 4
 
 struct filter_col {
 	const char *entity; /* "project" */
@@ -37,7 +43,24 @@ struct filter {
 	struct keel_db_val *args;
 	size_t nargs;
 	size_t nexprs;
+	/* Entities other than the primary one that the filters name, so a
+	 * list joins only the tables it needs (pointers into entities). */
+	const char *used[8];
+	size_t nused;
+	/* The columns named, in order (one per expression). */
+	const struct filter_col *cols[32];
+	size_t ncols;
 };
+
+/* 1 when f names entity e; 1 when it names primary's column name. */
+int filter_uses(const struct filter *f, const char *e);
+int filter_uses_col(const struct filter *f, const char *name);
+
+/* Parse an RFC 3339 time (with 'Z' or a +hh:mm offset, optional
+ * fraction) into Unix ms; 0 or -1. */
+int filter_parse_time(const char *s, int64_t *ms);
+/* Seconds or a Go duration into ms; 0 or -1. */
+int filter_parse_duration(const char *s, int64_t *ms);
 
 /*
  * Parse text against cols (ncols entries).  primary is the entity a bare

@@ -30,6 +30,8 @@
 #include "rest.h"
 #include "rpc.h"
 #include "svc.h"
+#include "outbox.h"
+#include "svc_exec.h"
 #include "task_resources.h"
 #include "util.h"
 #include "validate.h"
@@ -162,6 +164,55 @@ static const struct keel_config_key main_registry_schema[] = {
 	{NULL, 0, 0, NULL, NULL, 0, 0},
 };
 
+static const struct keel_config_key main_executions_schema[] = {
+	MAIN_KEY("target", KEEL_CFG_STR, 0, "none",
+	         "data-plane target executions are launched on; none: nothing "
+	         "runs them (they wait in QUEUED for a data plane that reports "
+	         "through the event API)"),
+	MAIN_KEY("cluster", KEEL_CFG_STR, 0, "",
+	         "cluster recorded on new executions; events from another "
+	         "producer are refused; empty: no cluster check"),
+	MAIN_KEY("namespace_template", KEEL_CFG_STR, 0,
+	         "{{ project }}-{{ domain }}",
+	         "namespace an execution runs in"),
+	MAIN_RANGE("max_parallelism", KEEL_CFG_INT, "25", 0, 1000000,
+	           "nodes an execution runs at once when neither the request "
+	           "nor its launch plan says"),
+	MAIN_KEY("output_location_prefix", KEEL_CFG_STR, 0, "",
+	         "raw output data prefix when neither the request nor its "
+	         "launch plan sets one"),
+	MAIN_RANGE("max_label_entries", KEEL_CFG_INT, "0", 0, 1000000,
+	           "most labels an execution may carry; 0: no limit"),
+	MAIN_RANGE("max_annotation_entries", KEEL_CFG_INT, "0", 0, 1000000,
+	           "most annotations an execution may carry; 0: no limit"),
+	MAIN_RANGE("inline_data_max", KEEL_CFG_BYTES, "2MiB", 0,
+	           1024LL * 1024 * 1024,
+	           "largest output an event may carry inline, and largest "
+	           "inputs or outputs Get*Data returns whole; 0: no limit"),
+	MAIN_KEY("event_data", KEEL_CFG_STR, 0, "offload",
+	         "inline outputs in events: offload (to the blob store) or "
+	         "inline (kept in the row)"),
+	MAIN_KEY("signed_urls", KEEL_CFG_BOOL, 0, "false",
+	         "Get*Data returns signed URLs to inputs and outputs (else the "
+	         "objects' URIs)"),
+	MAIN_RANGE("signed_url_ttl", KEEL_CFG_DURATION, "1h", 1000, 604800000,
+	           "how long a signed URL stays valid"),
+	MAIN_RANGE("outbox_workers", KEEL_CFG_INT, "2", 0, 256,
+	           "threads that run launches, aborts and notifications; 0: "
+	           "another keeld sharing the database does"),
+	MAIN_RANGE("outbox_attempts", KEEL_CFG_INT, "8", 1, 1000,
+	           "attempts before a side effect is dead (keeld outbox lists "
+	           "them)"),
+	MAIN_RANGE("outbox_backoff", KEEL_CFG_DURATION, "1s", 1, 3600000,
+	           "delay before the first retry; doubles per attempt"),
+	MAIN_RANGE("outbox_backoff_max", KEEL_CFG_DURATION, "5m", 1,
+	           86400000, "longest delay between retries"),
+	MAIN_RANGE("outbox_lease", KEEL_CFG_DURATION, "1m", 1000, 86400000,
+	           "how long a worker holds a side effect before another may "
+	           "run it again"),
+	{NULL, 0, 0, NULL, NULL, 0, 0},
+};
+
 static const struct keel_config_key main_audit_schema[] = {
 	MAIN_KEY("file", KEEL_CFG_PATH, 0, NULL,
 	         "JSON-lines file for one record per mutating call (reopened "
@@ -183,6 +234,8 @@ static const struct {
 	{"registry", main_registry_schema,
 	 "the registry: policy for tasks, workflows and launch plans"},
 	{"audit", main_audit_schema, "the audit trail"},
+	{"executions", main_executions_schema,
+	 "executions: launching, data and the side-effect outbox"},
 };
 
 /* Kinds with a plugin section, and the embedded default driver. */
@@ -213,11 +266,13 @@ struct main_opts {
 	const char *plugin_info;
 	const char *command; /* serve, migrate, check-config, ... */
 	const char *subcommand;
+	const char *arg; /* outbox retry ID */
 };
 
 struct main_state {
 	struct conf *conf;
 	struct keel_config *keeld, *log, *api, *grpc, *http, *audit, *registry;
+	struct keel_config *executions;
 	struct task_resource_limits task_limits;
 	char data_dir[PATH_MAX];
 	char plugin_dir[PATH_MAX];
@@ -238,6 +293,8 @@ static void main_usage(FILE *out)
 	        "Commands:\n"
 	        "  serve              run the daemon (default)\n"
 	        "  migrate [status]   apply pending schema migrations, or list them\n"
+	        "  outbox [retry ID]  list queued side effects by kind and state and\n"
+	        "                     the dead ones, or make dead row ID pending again\n"
 	        "  check-config       validate the configuration and plugins, then exit\n"
 	        "  config-template    print a documented keel.ini for the core and every\n"
 	        "                     plugin in the plugin directory\n"
@@ -338,6 +395,8 @@ static int main_parse_args(int argc, char **argv, struct main_opts *o)
 	}
 	o->command = optind < argc ? argv[optind++] : "serve";
 	o->subcommand = optind < argc ? argv[optind++] : NULL;
+	if (o->subcommand != NULL && strcmp(o->command, "outbox") == 0)
+		o->arg = optind < argc ? argv[optind++] : NULL;
 	if (optind < argc) {
 		fprintf(stderr, "keeld: unexpected argument '%s'\n",
 		        argv[optind]);
@@ -473,6 +532,56 @@ static int main_domains(struct main_state *st)
 }
 
 /* Load the configuration and the core sections. */
+/* [executions] into svc.exec. */
+static int main_exec_config(struct main_state *st)
+{
+	struct svc_exec_cfg *x = &st->svc.exec;
+	const char *ev = "offload";
+	int64_t v;
+	int b = 0;
+
+	conf_str(st->executions, "target", &x->target);
+	conf_str(st->executions, "cluster", &x->cluster);
+	conf_str(st->executions, "namespace_template", &x->namespace_template);
+	conf_str(st->executions, "output_location_prefix",
+	         &x->output_location_prefix);
+	conf_int(st->executions, "max_parallelism", &v);
+	x->max_parallelism = (int32_t)v;
+	conf_int(st->executions, "max_label_entries", &v);
+	x->max_label_entries = (uint32_t)v;
+	conf_int(st->executions, "max_annotation_entries", &v);
+	x->max_annotation_entries = (uint32_t)v;
+	conf_int(st->executions, "inline_data_max", &x->inline_data_max);
+	conf_str(st->executions, "event_data", &ev);
+	if (strcmp(ev, "offload") != 0 && strcmp(ev, "inline") != 0) {
+		util_fmt(st->err, sizeof(st->err),
+		         "[executions] event_data = '%s' is not one of offload, "
+		         "inline",
+		         ev);
+		return KEEL_EINVAL;
+	}
+	x->event_data_inline = strcmp(ev, "inline") == 0;
+	conf_bool(st->executions, "signed_urls", &b);
+	x->signed_urls = b;
+	conf_int(st->executions, "signed_url_ttl", &x->signed_url_ttl_ms);
+	conf_int(st->executions, "outbox_workers", &v);
+	x->outbox_workers = (unsigned)v;
+	conf_int(st->executions, "outbox_attempts", &v);
+	x->outbox_attempts = (unsigned)v;
+	conf_int(st->executions, "outbox_backoff", &x->outbox_backoff_ms);
+	conf_int(st->executions, "outbox_backoff_max",
+	         &x->outbox_backoff_max_ms);
+	conf_int(st->executions, "outbox_lease", &x->outbox_lease_ms);
+	if (x->target == NULL || strcmp(x->target, "none") != 0) {
+		util_fmt(st->err, sizeof(st->err),
+		         "[executions] target = '%s': the only data-plane target "
+		         "so far is none",
+		         x->target ? x->target : "");
+		return KEEL_EINVAL;
+	}
+	return 0;
+}
+
 static int main_configure(struct main_state *st, const struct main_opts *o)
 {
 	char def[PATH_MAX];
@@ -598,6 +707,13 @@ static int main_configure(struct main_state *st, const struct main_opts *o)
 			st->svc.closure_inline_max = inl;
 		}
 	}
+	rc = main_bind(st, "executions", main_executions_schema, NULL, NULL, 0,
+	               &st->executions);
+	if (rc != 0)
+		return rc;
+	rc = main_exec_config(st);
+	if (rc != 0)
+		return rc;
 	return main_domains(st);
 }
 
@@ -716,6 +832,7 @@ static void main_cleanup(struct main_state *st)
 	conf_bound_free(st->http);
 	conf_bound_free(st->audit);
 	conf_bound_free(st->registry);
+	conf_bound_free(st->executions);
 	conf_free(st->conf);
 	rpc_shutdown();
 }
@@ -906,6 +1023,10 @@ static int main_serve(struct main_state *st, const struct main_opts *o)
 	st->svc.blob_self = plugin_instance_self(st->inst[1]);
 	conf_int(st->api, "max_page_size", &page);
 	st->svc.max_page_size = (uint32_t)page;
+	if (svc_exec_start(&st->svc, st->err, sizeof(st->err)) != 0) {
+		rc = DAEMON_EXIT_SOFTWARE;
+		goto out_unlock;
+	}
 
 	if (conf_str(st->api, "listen", &listen) != 0) {
 		util_fmt(url, sizeof(url), "ipc://%s/keeld.sock", st->data_dir);
@@ -995,6 +1116,8 @@ static int main_serve(struct main_state *st, const struct main_opts *o)
 		left = shutdown_ms - (util_mono_ms() - t0);
 		rc += api_nng_drain(api, left > 0 ? left : 0);
 	}
+	/* Side effects in flight finish; queued ones wait in the outbox. */
+	svc_exec_stop(&st->svc);
 	rest_shutdown();
 	audit_shutdown();
 	if (pid_file != NULL)
@@ -1002,6 +1125,7 @@ static int main_serve(struct main_state *st, const struct main_opts *o)
 	LOG_INFO("keeld", "stopped%s", rc ? " (requests were cut off)" : "");
 	rc = DAEMON_EXIT_OK;
 out_unlock:
+	svc_exec_stop(&st->svc);
 	daemon_unlock_dir(lock_fd);
 	return rc;
 }
@@ -1030,6 +1154,47 @@ static int main_migrate(struct main_state *st, const struct main_opts *o)
 		return rc;
 	printf("applied %d migration%s; schema at version %d\n", applied,
 	       applied == 1 ? "" : "s", migrate_latest());
+	return DAEMON_EXIT_OK;
+}
+
+/* `keeld outbox [retry ID]`: what operators see of the outbox. */
+static int main_outbox(struct main_state *st, const struct main_opts *o)
+{
+	struct keel_err err = {0};
+	int64_t id = 0;
+	int rc;
+
+	if (o->subcommand != NULL && strcmp(o->subcommand, "retry") != 0) {
+		fprintf(stderr, "keeld: unknown outbox subcommand '%s' (use "
+		                "'keeld outbox' or 'keeld outbox retry ID')\n",
+		        o->subcommand);
+		return DAEMON_EXIT_USAGE;
+	}
+	if (o->subcommand != NULL &&
+	    (o->arg == NULL || conf_parse_int(o->arg, &id) != 0 || id <= 0)) {
+		fprintf(stderr, "keeld: outbox retry needs a row id (a positive "
+		                "integer), got '%s'\n",
+		        o->arg ? o->arg : "");
+		return DAEMON_EXIT_USAGE;
+	}
+	rc = main_open_db(st, 1);
+	if (rc == 0)
+		rc = main_migrate_db(st, NULL);
+	if (rc != 0)
+		return rc;
+	if (o->subcommand == NULL) {
+		rc = outbox_report(st->db, stdout, &err);
+	} else {
+		rc = outbox_retry(st->db, id, &err);
+		if (rc == 0)
+			printf("outbox row %lld is pending again\n",
+			       (long long)id);
+	}
+	if (rc != 0) {
+		util_fmt(st->err, sizeof(st->err), "%s", err.msg);
+		return rc == KEEL_ENOTFOUND ? DAEMON_EXIT_USAGE
+		                            : DAEMON_EXIT_UNAVAILABLE;
+	}
 	return DAEMON_EXIT_OK;
 }
 
@@ -1146,6 +1311,7 @@ int main(int argc, char **argv)
 		return main_methods();
 	if (strcmp(o.command, "serve") != 0 &&
 	    strcmp(o.command, "migrate") != 0 &&
+	    strcmp(o.command, "outbox") != 0 &&
 	    strcmp(o.command, "check-config") != 0 &&
 	    strcmp(o.command, "config-template") != 0) {
 		fprintf(stderr,
@@ -1179,6 +1345,8 @@ int main(int argc, char **argv)
 		rc = rc ? DAEMON_EXIT_CONFIG : DAEMON_EXIT_OK;
 	} else if (strcmp(o.command, "migrate") == 0) {
 		rc = main_migrate(st, &o);
+	} else if (strcmp(o.command, "outbox") == 0) {
+		rc = main_outbox(st, &o);
 	} else {
 		rc = main_serve(st, &o);
 	}

@@ -182,10 +182,173 @@ static const char *const m3_workflows[] = {
 	NULL,
 };
 
+/*
+ * Executions and what the data plane reports about them.  Times are Unix
+ * ms (the closures keep full precision); duration columns are ms too.
+ * Phases are stored by name (filters compare them as Flyte users write
+ * them: eq(phase,RUNNING)).  spec and closure are the serialized
+ * admin.ExecutionSpec and admin.ExecutionClosure; the columns beside them
+ * are copies for filters, sorting and the event rules.
+ */
+static const char *const m4_executions[] = {
+	"CREATE TABLE executions ("
+	" id {{ID}},"
+	" project VARCHAR(63) NOT NULL,"
+	" domain VARCHAR(63) NOT NULL,"
+	" name VARCHAR(63) NOT NULL,"
+	" org VARCHAR(63) NOT NULL DEFAULT '',"
+	" launch_plan_id {{BIGINT}} NOT NULL,"
+	" launch_plan_name VARCHAR(255) NOT NULL,"
+	" workflow_id {{BIGINT}} NOT NULL,"
+	" task_id {{BIGINT}},"
+	" launch_entity VARCHAR(16) NOT NULL,"
+	" phase VARCHAR(16) NOT NULL,"
+	" mode INTEGER NOT NULL DEFAULT 0,"
+	" state INTEGER NOT NULL DEFAULT 0,"
+	" principal VARCHAR(255) NOT NULL DEFAULT '',"
+	" cluster VARCHAR(255) NOT NULL DEFAULT '',"
+	" error_kind VARCHAR(16) NOT NULL DEFAULT '',"
+	" error_code VARCHAR(255) NOT NULL DEFAULT '',"
+	" abort_cause TEXT,"
+	" inputs_uri VARCHAR(1024) NOT NULL DEFAULT '',"
+	" user_inputs_uri VARCHAR(1024) NOT NULL DEFAULT '',"
+	" spec {{BLOB}} NOT NULL,"
+	" closure {{BLOB}} NOT NULL,"
+	" started_at {{BIGINT}},"
+	" duration {{BIGINT}} NOT NULL DEFAULT 0,"
+	" execution_created_at {{BIGINT}} NOT NULL,"
+	" execution_updated_at {{BIGINT}} NOT NULL,"
+	" source_execution_id {{BIGINT}},"
+	" parent_node_execution_id {{BIGINT}},"
+	" created_at {{BIGINT}} NOT NULL,"
+	" updated_at {{BIGINT}} NOT NULL)",
+	"CREATE UNIQUE INDEX executions_key ON executions (project, domain, "
+	"name)",
+	/* ListExecutions' default view (state = ACTIVE, newest first) and
+	 * the view with a state filter. */
+	"CREATE INDEX executions_pd_state ON executions (project, domain, "
+	"state, created_at, id)",
+	"CREATE INDEX executions_pd_created ON executions (project, domain, "
+	"created_at, id)",
+	"CREATE INDEX executions_pd_phase ON executions (project, domain, "
+	"phase, created_at, id)",
+	/* The launch-plan concurrency policy counts QUEUED and RUNNING
+	 * executions of a launch-plan name, any version. */
+	"CREATE INDEX executions_lp_phase ON executions (project, domain, "
+	"launch_plan_name, phase)",
+	/* Labels (and deprecated tags, with an empty value) for
+	 * execution_tag.* filters. */
+	"CREATE TABLE execution_tags ("
+	" execution_id {{BIGINT}} NOT NULL REFERENCES executions (id),"
+	" tag_key VARCHAR(255) NOT NULL,"
+	" tag_value VARCHAR(255) NOT NULL DEFAULT '',"
+	" PRIMARY KEY (execution_id, tag_key))",
+	"CREATE INDEX execution_tags_kv ON execution_tags (tag_key, "
+	"tag_value, execution_id)",
+	/* A node execution is created by its first event.  closure is the
+	 * admin.NodeExecutionClosure, metadata the admin.
+	 * NodeExecutionMetaData; dynamic_workflow_uri the blob holding the
+	 * compiled closure of a dynamic node. */
+	"CREATE TABLE node_executions ("
+	" id {{ID}},"
+	" execution_id {{BIGINT}} NOT NULL REFERENCES executions (id),"
+	" node_id VARCHAR(255) NOT NULL,"
+	" phase VARCHAR(16) NOT NULL,"
+	" cache_status VARCHAR(32) NOT NULL DEFAULT '',"
+	" error_kind VARCHAR(16) NOT NULL DEFAULT '',"
+	" error_code VARCHAR(255) NOT NULL DEFAULT '',"
+	" parent_id {{BIGINT}},"
+	" parent_task_execution_id {{BIGINT}},"
+	" event_version INTEGER NOT NULL DEFAULT 0,"
+	" input_uri VARCHAR(1024) NOT NULL DEFAULT '',"
+	" dynamic_workflow_uri VARCHAR(1024) NOT NULL DEFAULT '',"
+	" closure {{BLOB}} NOT NULL,"
+	" metadata {{BLOB}},"
+	" started_at {{BIGINT}},"
+	" duration {{BIGINT}} NOT NULL DEFAULT 0,"
+	" node_execution_created_at {{BIGINT}} NOT NULL,"
+	" node_execution_updated_at {{BIGINT}} NOT NULL,"
+	" created_at {{BIGINT}} NOT NULL,"
+	" updated_at {{BIGINT}} NOT NULL)",
+	"CREATE UNIQUE INDEX node_executions_key ON node_executions "
+	"(execution_id, node_id)",
+	"CREATE INDEX node_executions_exec ON node_executions (execution_id, "
+	"created_at, id)",
+	"CREATE INDEX node_executions_parent ON node_executions (parent_id, "
+	"created_at, id)",
+	"CREATE INDEX node_executions_ptask ON node_executions "
+	"(parent_task_execution_id, created_at, id)",
+	/* One row per attempt (retry_attempt) of a task in a node
+	 * execution; closure is the admin.TaskExecutionClosure. */
+	"CREATE TABLE task_executions ("
+	" id {{ID}},"
+	" node_execution_id {{BIGINT}} NOT NULL REFERENCES node_executions "
+	"(id),"
+	" execution_id {{BIGINT}} NOT NULL,"
+	" node_id VARCHAR(255) NOT NULL,"
+	" project VARCHAR(63) NOT NULL,"
+	" domain VARCHAR(63) NOT NULL,"
+	" name VARCHAR(255) NOT NULL,"
+	" version VARCHAR(255) NOT NULL,"
+	" retry_attempt INTEGER NOT NULL,"
+	" phase VARCHAR(32) NOT NULL,"
+	" phase_version INTEGER NOT NULL DEFAULT 0,"
+	" is_parent INTEGER NOT NULL DEFAULT 0,"
+	" input_uri VARCHAR(1024) NOT NULL DEFAULT '',"
+	" closure {{BLOB}} NOT NULL,"
+	" started_at {{BIGINT}},"
+	" duration {{BIGINT}} NOT NULL DEFAULT 0,"
+	" task_execution_created_at {{BIGINT}} NOT NULL,"
+	" task_execution_updated_at {{BIGINT}} NOT NULL,"
+	" created_at {{BIGINT}} NOT NULL,"
+	" updated_at {{BIGINT}} NOT NULL)",
+	"CREATE UNIQUE INDEX task_executions_key ON task_executions "
+	"(node_execution_id, retry_attempt, project, domain, name, version)",
+	"CREATE INDEX task_executions_exec ON task_executions (execution_id, "
+	"created_at, id)",
+	/* Gate-node signals: type is the core.LiteralType, value the
+	 * core.Literal once set. */
+	"CREATE TABLE signals ("
+	" id {{ID}},"
+	" execution_id {{BIGINT}} NOT NULL REFERENCES executions (id),"
+	" signal_id VARCHAR(255) NOT NULL,"
+	" type {{BLOB}} NOT NULL,"
+	" value {{BLOB}},"
+	" created_at {{BIGINT}} NOT NULL,"
+	" updated_at {{BIGINT}} NOT NULL)",
+	"CREATE UNIQUE INDEX signals_key ON signals (execution_id, "
+	"signal_id)",
+	"CREATE INDEX signals_exec_created ON signals (execution_id, "
+	"created_at, id)",
+	/* The side-effect outbox: written in the transaction that decides
+	 * the side effect, drained by workers.  purpose is unique, so a
+	 * retried request never queues the same effect twice; state 0
+	 * pending, 1 done, 2 dead (retries exhausted).  A worker claims a
+	 * row by setting lease_owner and lease_until. */
+	"CREATE TABLE outbox ("
+	" id {{ID}},"
+	" kind VARCHAR(16) NOT NULL,"
+	" purpose VARCHAR(255) NOT NULL,"
+	" execution_id {{BIGINT}},"
+	" payload {{BLOB}},"
+	" state INTEGER NOT NULL DEFAULT 0,"
+	" attempts INTEGER NOT NULL DEFAULT 0,"
+	" next_attempt_at {{BIGINT}} NOT NULL,"
+	" lease_owner VARCHAR(64) NOT NULL DEFAULT '',"
+	" lease_until {{BIGINT}} NOT NULL DEFAULT 0,"
+	" last_error TEXT,"
+	" created_at {{BIGINT}} NOT NULL,"
+	" updated_at {{BIGINT}} NOT NULL)",
+	"CREATE UNIQUE INDEX outbox_purpose ON outbox (purpose)",
+	"CREATE INDEX outbox_due ON outbox (state, kind, next_attempt_at, id)",
+	NULL,
+};
+
 static const struct migration migrations[] = {
 	{1, "projects", m1_projects},
 	{2, "tasks", m2_tasks},
 	{3, "workflows", m3_workflows},
+	{4, "executions", m4_executions},
 };
 
 static const char migrate_table[] =

@@ -18,6 +18,27 @@ struct svc_domain {
 	char *name;
 };
 
+/* [executions]: how executions are launched and what their data looks
+ * like (reference/flyteadmin-behaviour.md §3, §4.4). */
+struct svc_exec_cfg {
+	const char *target;             /* data-plane target: "none" */
+	const char *cluster;            /* recorded as the execution's cluster */
+	const char *namespace_template; /* "{{ project }}-{{ domain }}" */
+	int32_t max_parallelism;        /* default when no level sets one */
+	const char *output_location_prefix; /* raw data default; "" none */
+	uint32_t max_label_entries;     /* 0: no limit */
+	uint32_t max_annotation_entries;
+	int64_t inline_data_max;        /* remoteData.maxSizeInBytes */
+	int event_data_inline;          /* 1: keep event outputs in rows */
+	int signed_urls;                /* Get*Data: signed URLs */
+	int64_t signed_url_ttl_ms;
+	/* The outbox ([executions] outbox_*). */
+	unsigned outbox_workers, outbox_attempts;
+	int64_t outbox_backoff_ms, outbox_backoff_max_ms, outbox_lease_ms;
+};
+
+struct outbox;
+
 /* Shared, read-only after start-up. */
 struct svc {
 	struct db *db;
@@ -36,6 +57,8 @@ struct svc {
 	const struct keel_blob_ops *blob;
 	void *blob_self;
 	int64_t closure_inline_max;
+	struct svc_exec_cfg exec;
+	struct outbox *outbox; /* NULL: nothing drains here (tests, roles) */
 };
 
 struct svc_route {
@@ -48,6 +71,9 @@ extern const struct svc_route svc_task_routes[];
 extern const struct svc_route svc_entity_routes[];
 extern const struct svc_route svc_workflow_routes[];
 extern const struct svc_route svc_launch_plan_routes[];
+extern const struct svc_route svc_execution_routes[];
+extern const struct svc_route svc_event_routes[];
+extern const struct svc_route svc_node_routes[];
 
 /* Handler for a method path, or NULL when not implemented. */
 rpc_handler svc_handler(const char *path);
@@ -77,5 +103,23 @@ int svc_check_get_identifier(struct call *c,
                              int resource_type);
 int svc_check_project_domain(struct call *c, const char *project,
                              const char *domain);
+/* The same, handing back the project (labels are merged into
+ * executions). */
+struct Flyteidl__Admin__Project;
+int svc_load_project_domain(struct call *c, const char *project,
+                            const char *domain,
+                            struct Flyteidl__Admin__Project **out);
+
+/* Shared with executions: label rules (count, keys, values), the
+ * notification rules, and valid datetimes inside a literal. */
+struct Flyteidl__Admin__Labels;
+struct Flyteidl__Admin__Notification;
+struct Flyteidl__Core__Literal;
+int svc_check_labels(struct call *c, const struct Flyteidl__Admin__Labels *l);
+int svc_check_notifications(struct call *c,
+                            struct Flyteidl__Admin__Notification *const *n,
+                            size_t count);
+int svc_literal_datetimes_ok(const struct Flyteidl__Core__Literal *l,
+                             int depth);
 
 #endif

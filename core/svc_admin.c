@@ -74,7 +74,7 @@ static int svc_get_version(struct call *c, const ProtobufCMessage *req,
 /* Projects                                                            */
 /* ------------------------------------------------------------------ */
 
-static int svc_check_labels(struct call *c, const Flyteidl__Admin__Labels *l)
+int svc_check_labels(struct call *c, const Flyteidl__Admin__Labels *l)
 {
 	char why[512];
 
@@ -358,7 +358,8 @@ rpc_handler svc_handler(const char *path)
 {
 	static const struct svc_route *const tables[] = {
 	    svc_admin_routes, svc_task_routes, svc_entity_routes,
-	    svc_workflow_routes, svc_launch_plan_routes};
+	    svc_workflow_routes, svc_launch_plan_routes,
+	    svc_execution_routes, svc_event_routes, svc_node_routes};
 
 	for (size_t t = 0; t < UTIL_ARRAY_LEN(tables); t++)
 		for (const struct svc_route *r = tables[t]; r->path; r++)

@@ -29,8 +29,6 @@
 #include "util.h"
 #include "validate.h"
 
-#define SVC_LP_MAX_LABELS 16
-
 static int svc_lp_empty(const char *s)
 {
 	return s == NULL || s[0] == '\0';
@@ -45,35 +43,12 @@ svc_lp_var(const Flyteidl__Core__VariableMap *m, const char *name)
 	return NULL;
 }
 
-static int svc_lp_labels(struct call *c, const Flyteidl__Admin__Labels *l)
+int svc_check_notifications(struct call *c,
+                            Flyteidl__Admin__Notification *const *list,
+                            size_t count)
 {
-	char why[256];
-
-	if (l == NULL)
-		return 0;
-	if (l->n_values > SVC_LP_MAX_LABELS)
-		return call_error(c, RPC_INVALID_ARGUMENT,
-		                  "labels: at most %d are allowed, got %zu",
-		                  SVC_LP_MAX_LABELS, l->n_values);
-	for (size_t i = 0; i < l->n_values; i++) {
-		const char *k = l->values[i]->key, *v = l->values[i]->value;
-		if (!validate_qualified_name(k, why, sizeof(why)))
-			return call_error(c, RPC_INVALID_ARGUMENT,
-			                  "invalid label key '%s': %s", k, why);
-		if (!validate_label_value(v, why, sizeof(why)))
-			return call_error(c, RPC_INVALID_ARGUMENT,
-			                  "invalid label value '%s' for key '%s': "
-			                  "%s",
-			                  v, k, why);
-	}
-	return 0;
-}
-
-static int svc_lp_notifications(struct call *c,
-                                const Flyteidl__Admin__LaunchPlanMetadata *md)
-{
-	for (size_t i = 0; md != NULL && i < md->n_notifications; i++) {
-		const Flyteidl__Admin__Notification *n = md->notifications[i];
+	for (size_t i = 0; i < count; i++) {
+		const Flyteidl__Admin__Notification *n = list[i];
 		char **rcpt = NULL;
 		size_t nr = 0, ok = 0;
 
@@ -232,7 +207,7 @@ static int svc_lp_schedule(struct call *c, const Flyteidl__Admin__Schedule *s,
 #define SVC_TS_MAX (253402300800LL)
 
 /* 1 when every datetime inside l is a valid Timestamp (depth-capped). */
-static int svc_lp_datetimes_ok(const Flyteidl__Core__Literal *l, int depth)
+int svc_literal_datetimes_ok(const Flyteidl__Core__Literal *l, int depth)
 {
 	if (l == NULL || depth > 64)
 		return depth <= 64;
@@ -253,13 +228,13 @@ static int svc_lp_datetimes_ok(const Flyteidl__Core__Literal *l, int depth)
 	case FLYTEIDL__CORE__LITERAL__VALUE_COLLECTION:
 		for (size_t i = 0; l->collection && i < l->collection->n_literals;
 		     i++)
-			if (!svc_lp_datetimes_ok(l->collection->literals[i],
+			if (!svc_literal_datetimes_ok(l->collection->literals[i],
 			                         depth + 1))
 				return 0;
 		return 1;
 	case FLYTEIDL__CORE__LITERAL__VALUE_MAP:
 		for (size_t i = 0; l->map && i < l->map->n_literals; i++)
-			if (!svc_lp_datetimes_ok(l->map->literals[i]->value,
+			if (!svc_literal_datetimes_ok(l->map->literals[i]->value,
 			                         depth + 1))
 				return 0;
 		return 1;
@@ -311,7 +286,7 @@ static int svc_lp_inputs(struct call *c, const Flyteidl__Admin__LaunchPlanSpec *
 			return call_error(c, RPC_INVALID_ARGUMENT,
 			                  "invalid fixed_input %s wrong type: %s", k,
 			                  why);
-		if (!svc_lp_datetimes_ok(l, 0))
+		if (!svc_literal_datetimes_ok(l, 0))
 			return call_error(c, RPC_INVALID_ARGUMENT,
 			                  "fixed_input %s: a datetime is not a "
 			                  "valid timestamp (years 1 to 9999, nanos "
@@ -362,7 +337,7 @@ static int svc_lp_inputs(struct call *c, const Flyteidl__Admin__LaunchPlanSpec *
 			                  "invalid default_input %s wrong type: %s",
 			                  k, why);
 		if (p->behavior_case == FLYTEIDL__CORE__PARAMETER__BEHAVIOR_DEFAULT &&
-		    !svc_lp_datetimes_ok(p->default_, 0))
+		    !svc_literal_datetimes_ok(p->default_, 0))
 			return call_error(c, RPC_INVALID_ARGUMENT,
 			                  "default_input %s: a datetime is not a "
 			                  "valid timestamp (years 1 to 9999, nanos "
@@ -502,7 +477,7 @@ static int svc_create_launch_plan(struct call *c, const ProtobufCMessage *req,
 	    wcl->compiled_workflow->primary != NULL &&
 	    wcl->compiled_workflow->primary->template_ != NULL)
 		wif = wcl->compiled_workflow->primary->template_->interface;
-	rc = svc_lp_labels(c, r->spec->labels);
+	rc = svc_check_labels(c, r->spec->labels);
 	if (rc != 0)
 		return rc;
 	if (r->spec->entity_metadata != NULL) {
@@ -512,7 +487,9 @@ static int svc_create_launch_plan(struct call *c, const ProtobufCMessage *req,
 			                  "%s",
 			                  r->spec->entity_metadata->launch_conditions
 			                      ->type_url);
-		rc = svc_lp_notifications(c, r->spec->entity_metadata);
+		rc = svc_check_notifications(
+		    c, r->spec->entity_metadata->notifications,
+		    r->spec->entity_metadata->n_notifications);
 		if (rc != 0)
 			return rc;
 		sched = r->spec->entity_metadata->schedule;

@@ -9,6 +9,8 @@
 #include "arena.h"
 #include "conf.h"
 #include "db.h"
+#include "flyteidl/admin/common.pb-c.h"
+#include "repo_list.h"
 #include "rpc.h"
 #include "svc.h"
 #include "svc_list.h"
@@ -148,5 +150,93 @@ int svc_list_limit(struct call *c, uint32_t limit, uint32_t *out)
 	/* Flyte Admin has no maximum; Keel caps a page at max_page_size
 	 * and the token brings the rest (the console asks for 10000). */
 	*out = limit > c->svc->max_page_size ? c->svc->max_page_size : limit;
+	return 0;
+}
+
+/* The sort key's column in r->cols (primary's own), or NULL. */
+static const struct filter_col *svc_list_sort_col(const struct svc_list_req *r,
+                                                  const char *key)
+{
+	for (size_t i = 0; i < r->ncols; i++)
+		if (strcmp(r->cols[i].entity, r->primary) == 0 &&
+		    strcmp(r->cols[i].name, key) == 0)
+			return &r->cols[i];
+	return NULL;
+}
+
+int svc_list_prepare(struct call *c, const struct svc_list_req *r,
+                     struct repo_list *q, struct filter *f,
+                     struct svc_page *page)
+{
+	const struct filter_col *sc;
+	const char *key = r->default_sort;
+	int asc = r->default_asc, rc;
+
+	rc = svc_list_limit(c, r->limit, &q->limit);
+	if (rc != 0)
+		return rc;
+	rc = svc_filters(c, r->filters, r->cols, r->ncols, r->primary,
+	                 r->joined, f);
+	if (rc != 0)
+		return rc;
+	q->filter_sql = f->sql;
+	q->filter_args = f->args;
+	q->filter_nargs = f->nargs;
+	if (r->sort_by != NULL && r->sort_by->key != NULL &&
+	    r->sort_by->key[0] != '\0') {
+		key = r->sort_by->key;
+		asc = r->sort_by->direction ==
+		      FLYTEIDL__ADMIN__SORT__DIRECTION__ASCENDING;
+	}
+	sc = svc_list_sort_col(r, key);
+	if (sc == NULL)
+		return call_error(c, RPC_INVALID_ARGUMENT,
+		                  "invalid sort key '%s'", key);
+	q->sort_sql = sc->sql;
+	q->ascending = asc;
+	rc = svc_page_parse(c, r->what, r->token, sc->name, asc, 1, page);
+	if (rc != 0)
+		return rc;
+	q->offset = page->offset;
+	q->have_after = page->have_after;
+	q->after_val = page->after_val;
+	if (page->have_after &&
+	    conf_parse_int(page->after_id, &q->after_id) != 0)
+		return call_error(c, RPC_INVALID_ARGUMENT,
+		                  "invalid pagination token %s for %s", r->token,
+		                  r->what);
+	return 0;
+}
+
+int svc_list_exec(struct call *c, const struct svc_list_req *r,
+                  const struct repo_list *q, const struct svc_page *page,
+                  keel_db_row_fn fn, void *arg, size_t *n, char **token)
+{
+	struct keel_db_val last = {0};
+	struct keel_err err = {0};
+	char buf[1024];
+	int64_t last_id = 0;
+	int more = 0, rc;
+
+	rc = repo_list_run(c->svc->db, q, fn, arg, n, &more, &last, buf,
+	                   sizeof(buf), &last_id, &err);
+	if (rc == KEEL_ENOMEM)
+		return call_error(c, RPC_RESOURCE_EXHAUSTED, "out of memory");
+	if (rc != 0)
+		return call_fail(c, rc, err.msg);
+	*token = (char *)"";
+	if (more) {
+		const struct filter_col *sc = svc_list_sort_col(
+		    r, r->sort_by && r->sort_by->key && r->sort_by->key[0]
+		           ? r->sort_by->key
+		           : r->default_sort);
+		char *id = arena_printf(c->arena, "%lld", (long long)last_id);
+		*token = id && sc ? svc_page_next(c, page, *n, sc->name,
+		                                  q->ascending, &last, id)
+		                  : NULL;
+		if (*token == NULL)
+			return call_error(c, RPC_RESOURCE_EXHAUSTED,
+			                  "out of memory");
+	}
 	return 0;
 }

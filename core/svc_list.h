@@ -54,4 +54,40 @@ int svc_filters(struct call *c, const char *filters,
                 const char *primary, const char *const *joined,
                 struct filter *f);
 
+/*
+ * A list over repo_list (executions, node and task executions, signals):
+ * the request's parts, borrowed.  Sort keys are primary's own columns;
+ * without one the list is sorted by default_sort.
+ */
+struct Flyteidl__Admin__Sort;
+struct repo_list;
+struct svc_list_req {
+	const char *what; /* "ListExecutions": named in messages */
+	uint32_t limit;
+	const char *filters;
+	const struct Flyteidl__Admin__Sort *sort_by;
+	const char *token;
+	const struct filter_col *cols;
+	size_t ncols;
+	const char *primary;
+	const char *const *joined;
+	const char *default_sort;
+	int default_asc;
+};
+
+/* Check limit, filters and sort key, parse the token, and fill q's
+ * limit, filter, sort and page fields (*f holds the compiled filters;
+ * the caller then sets q's select, from and where, which may depend on
+ * the entities f uses).  0, or the call's error. */
+int svc_list_prepare(struct call *c, const struct svc_list_req *r,
+                     struct repo_list *q, struct filter *f,
+                     struct svc_page *page);
+
+/* Run the page: fn sees each row (repo_list_run's columns); *n rows;
+ * *token the next page's token ("" at the end).  0, or the call's
+ * error. */
+int svc_list_exec(struct call *c, const struct svc_list_req *r,
+                  const struct repo_list *q, const struct svc_page *page,
+                  keel_db_row_fn fn, void *arg, size_t *n, char **token);
+
 #endif

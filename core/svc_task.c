@@ -91,6 +91,14 @@ int svc_check_project_domain(struct call *c, const char *project,
                              const char *domain)
 {
 	Flyteidl__Admin__Project *p = NULL;
+
+	return svc_load_project_domain(c, project, domain, &p);
+}
+
+int svc_load_project_domain(struct call *c, const char *project,
+                            const char *domain, Flyteidl__Admin__Project **out)
+{
+	Flyteidl__Admin__Project *p = NULL;
 	struct keel_err err = {0};
 	int rc;
 
@@ -107,6 +115,7 @@ int svc_check_project_domain(struct call *c, const char *project,
 	if (p->state != FLYTEIDL__ADMIN__PROJECT__PROJECT_STATE__ACTIVE)
 		return call_error(c, RPC_INVALID_ARGUMENT,
 		                  "project [%s] is not active", project);
+	*out = p;
 	return 0;
 }
 

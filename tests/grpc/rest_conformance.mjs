@@ -818,8 +818,8 @@ async function errors() {
 	r = await call('json', 'POST', '/api/v1/projects/rest-bin', Reg.req, {});
 	ok(r.status === 405 && js((r.headers.allow ?? '').split(/\s*,\s*/).sort()) === js(['GET', 'PUT']),
 		'POST /api/v1/projects/rest-bin: 405, Allow: GET, PUT', shown(r), `Allow: ${r.headers.allow}`);
-	r = await call('binary', 'GET', '/api/v1/executions/p/d/n');
-	expectError(r, 'binary', 501, 12, 'GetExecution', 'GET /api/v1/executions/p/d/n (binary): 501, code 12 naming GetExecution');
+	r = await call('binary', 'GET', '/api/v1/project_domain_attributes/p/d');
+	expectError(r, 'binary', 501, 12, 'GetProjectDomainAttributes', 'GET /api/v1/project_domain_attributes/p/d (binary): 501, code 12 naming GetProjectDomainAttributes');
 	r = await call('json', 'GET', '/api/v1/projects/%zz');
 	expectError(r, 'json', 400, 3, null, 'GET /api/v1/projects/%zz (a malformed escape): 400');
 	r = await call('json', 'GET', '/api/v1/projects/a%00b');
@@ -941,7 +941,12 @@ const IMPLEMENTED = new Set(['GetVersion', 'GetDomains', 'ListProjects', 'Regist
 	'ListNamedEntities', 'GetDescriptionEntity', 'ListDescriptionEntities',
 	'CreateWorkflow', 'GetWorkflow', 'ListWorkflows', 'ListWorkflowIds',
 	'CreateLaunchPlan', 'UpdateLaunchPlan', 'GetLaunchPlan', 'GetActiveLaunchPlan',
-	'ListLaunchPlans', 'ListActiveLaunchPlans', 'ListLaunchPlanIds']);
+	'ListLaunchPlans', 'ListActiveLaunchPlans', 'ListLaunchPlanIds',
+	'CreateExecution', 'RelaunchExecution', 'RecoverExecution', 'GetExecution', 'ListExecutions',
+	'UpdateExecution', 'TerminateExecution', 'GetExecutionData', 'GetExecutionMetrics',
+	'CreateWorkflowEvent', 'CreateNodeEvent', 'CreateTaskEvent', 'GetNodeExecution', 'ListNodeExecutions',
+	'ListNodeExecutionsForTask', 'GetNodeExecutionData', 'GetDynamicNodeWorkflow', 'GetTaskExecution',
+	'ListTaskExecutions', 'GetTaskExecutionData']);
 function sampleFor(type, fieldPath) {
 	let t = type, f = null;
 	for (const part of fieldPath.split('.')) {

@@ -304,9 +304,9 @@ int main(void)
 	TAP_EQ_INT(x.status, 405, "wrong method: 405");
 	TAP_OK(x.allow && strstr(x.allow, "GET") && strstr(x.allow, "POST"),
 	       "Allow lists the path's methods (%s)", x.allow ? x.allow : "");
-	x = get("/api/v1/executions/p/d/n", REST_FMT_JSON);
+	x = get("/api/v1/project_domain_attributes/p/d", REST_FMT_JSON);
 	TAP_EQ_INT(x.status, 501, "unimplemented method: 501");
-	TAP_HAS_STR(x.message, "GetExecution", "names the method");
+	TAP_HAS_STR(x.message, "GetProjectDomainAttributes", "names the method");
 	x = get("/api/v1/projects/%zz", REST_FMT_JSON);
 	TAP_EQ_INT(x.status, 400, "bad percent-escape: 400");
 	x = get("/api/v1/projects/%00", REST_FMT_JSON);

@@ -131,9 +131,10 @@ int main(void)
 	TAP_EQ_INT(code, RPC_UNIMPLEMENTED, "unknown method");
 	TAP_HAS_STR(m, "unknown method /flyteidl.service.AdminService/Nope",
 	            "names the method");
-	code = call(ADMIN "CreateExecution", NULL, NULL, NULL, &m);
+	code = call(ADMIN "GetProjectDomainAttributes", NULL, NULL, NULL, &m);
 	TAP_EQ_INT(code, RPC_UNIMPLEMENTED, "not-yet-implemented method");
-	TAP_HAS_STR(m, "CreateExecution is not implemented", "names it too");
+	TAP_HAS_STR(m, "GetProjectDomainAttributes is not implemented",
+	            "names it too");
 	{
 		struct call c = {.arena = arena, .svc = &svc};
 		uint8_t junk[] = {0x0a, 0xff, 0xff, 0xff};

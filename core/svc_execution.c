@@ -1,0 +1,2017 @@
+/*
+ * svc_execution.c -- executions: CreateExecution (launch plans and single
+ * tasks), their lifecycle (get, list, update, terminate, relaunch,
+ * recover, data), and the outbox handlers that hand them to the data
+ * plane (reference/flyteadmin-behaviour.md §3).
+ *
+ * Flyte Admin launches inside CreateExecution; Keel writes the execution
+ * and a launch row of the outbox in one transaction and returns, and an
+ * outbox worker launches.  A launch that fails for good marks the
+ * execution FAILED with a SYSTEM error, as Flyte Admin does when its
+ * launch fails -- for the single-task path too, where Flyte Admin returns
+ * the error instead (§17 quirk 1: Keel behaves the same on both paths).
+ */
+#include "config.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <keel/keel_blob.h>
+
+#include "arena.h"
+#include "db.h"
+#include "flyteidl/admin/common.pb-c.h"
+#include "flyteidl/admin/event.pb-c.h"
+#include "flyteidl/admin/execution.pb-c.h"
+#include "flyteidl/admin/launch_plan.pb-c.h"
+#include "flyteidl/admin/task.pb-c.h"
+#include "flyteidl/admin/workflow.pb-c.h"
+#include "flyteidl/core/workflow.pb-c.h"
+#include "flyteidl/admin/project.pb-c.h"
+#include "flyteidl/core/execution.pb-c.h"
+#include "flyteidl/core/identifier.pb-c.h"
+#include "flyteidl/core/literals.pb-c.h"
+#include "flyteidl/core/security.pb-c.h"
+#include "google/protobuf/timestamp.pb-c.h"
+#include "google/protobuf/wrappers.pb-c.h"
+#include "littype.h"
+#include "log.h"
+#include "outbox.h"
+#include "repo_list.h"
+#include "repo_ver.h"
+#include "svc.h"
+#include "svc_exec.h"
+#include "svc_list.h"
+#include "svc_ver.h"
+#include "util.h"
+
+/* Flyte Admin's execution behaviour is defined partly over deprecated
+ * fields (spec.inputs, spec.tags, auth roles, closure outputs and
+ * output_data), which clients still send and read. */
+#pragma GCC diagnostic ignored "-Wdeprecated-declarations"
+
+#define SVC_EXEC_NAME_MAX 63
+/* Most bytes of stored inputs or outputs read back whole. */
+#define SVC_EXEC_DATA_MAX (64 << 20)
+
+typedef Flyteidl__Core__WorkflowExecutionIdentifier ExecId;
+
+static int svc_exec_empty(const char *s)
+{
+	return s == NULL || s[0] == '\0';
+}
+
+/* ------------------------------------------------------------------ */
+/* Shared helpers (svc_exec.h)                                         */
+/* ------------------------------------------------------------------ */
+
+const char *svc_wf_phase_name(int phase)
+{
+	const ProtobufCEnumValue *v = protobuf_c_enum_descriptor_get_value(
+	    &flyteidl__core__workflow_execution__phase__descriptor, phase);
+
+	return v != NULL ? v->name : "UNDEFINED";
+}
+
+int svc_wf_phase_parse(const char *name)
+{
+	const ProtobufCEnumValue *v =
+	    protobuf_c_enum_descriptor_get_value_by_name(
+	        &flyteidl__core__workflow_execution__phase__descriptor, name);
+
+	return v != NULL ? v->value : -1;
+}
+
+int svc_wf_phase_terminal(int p)
+{
+	return p == FLYTEIDL__CORE__WORKFLOW_EXECUTION__PHASE__SUCCEEDED ||
+	       p == FLYTEIDL__CORE__WORKFLOW_EXECUTION__PHASE__FAILED ||
+	       p == FLYTEIDL__CORE__WORKFLOW_EXECUTION__PHASE__TIMED_OUT ||
+	       p == FLYTEIDL__CORE__WORKFLOW_EXECUTION__PHASE__ABORTED;
+}
+
+static Google__Protobuf__Timestamp *svc_exec_ts(struct arena *a, int64_t ms)
+{
+	Google__Protobuf__Timestamp *t = arena_alloc(a, sizeof(*t));
+
+	if (t == NULL)
+		return NULL;
+	google__protobuf__timestamp__init(t);
+	t->seconds = ms >= 0 ? ms / 1000 : -((-ms + 999) / 1000);
+	t->nanos = (int32_t)((ms - t->seconds * 1000) * 1000000);
+	return t;
+}
+
+Google__Protobuf__Timestamp *svc_ts(struct call *c, int64_t ms)
+{
+	return svc_exec_ts(c->arena, ms);
+}
+
+int64_t svc_ts_ms(const Google__Protobuf__Timestamp *t)
+{
+	if (t == NULL)
+		return 0;
+	return t->seconds * 1000 + t->nanos / 1000000;
+}
+
+int svc_exec_check_id(struct call *c, const ExecId *id)
+{
+	if (id == NULL || svc_exec_empty(id->project))
+		return call_error(c, RPC_INVALID_ARGUMENT, "missing project");
+	if (svc_exec_empty(id->domain))
+		return call_error(c, RPC_INVALID_ARGUMENT, "missing domain");
+	if (svc_exec_empty(id->name))
+		return call_error(c, RPC_INVALID_ARGUMENT, "missing name");
+	return 0;
+}
+
+int svc_exec_load(struct call *c, const ExecId *id, struct repo_exec *row)
+{
+	struct keel_err err = {0};
+	int rc = svc_exec_check_id(c, id);
+
+	if (rc != 0)
+		return rc;
+	rc = repo_exec_get(c->svc->db, c->arena, id->project, id->domain,
+	                   id->name, row, &err);
+	if (rc != 0)
+		return call_fail(c, rc, err.msg);
+	return 0;
+}
+
+void *svc_unpack(struct call *c, const ProtobufCMessageDescriptor *desc,
+                 const uint8_t *p, size_t len, const char *what)
+{
+	void *m = protobuf_c_message_unpack(desc, arena_pb_allocator(c->arena),
+	                                    len, p ? p : (const uint8_t *)"");
+
+	if (m == NULL)
+		call_error(c, RPC_INTERNAL, "stored %s does not decode", what);
+	return m;
+}
+
+static ExecId *svc_exec_id_msg(struct arena *a, const struct repo_exec *row)
+{
+	ExecId *id = arena_alloc(a, sizeof(*id));
+
+	if (id == NULL)
+		return NULL;
+	flyteidl__core__workflow_execution_identifier__init(id);
+	id->project = (char *)row->project;
+	id->domain = (char *)row->domain;
+	id->name = (char *)row->name;
+	id->org = (char *)row->org;
+	return id;
+}
+
+Flyteidl__Admin__Execution *svc_exec_msg(struct call *c,
+                                         const struct repo_exec *row)
+{
+	Flyteidl__Admin__Execution *e =
+	    call_new(c, &flyteidl__admin__execution__descriptor);
+
+	if (e == NULL) {
+		call_error(c, RPC_RESOURCE_EXHAUSTED, "out of memory");
+		return NULL;
+	}
+	e->id = svc_exec_id_msg(c->arena, row);
+	e->spec = svc_unpack(c, &flyteidl__admin__execution_spec__descriptor,
+	                     row->spec, row->spec_len, "execution spec");
+	e->closure =
+	    svc_unpack(c, &flyteidl__admin__execution_closure__descriptor,
+	               row->closure, row->closure_len, "execution closure");
+	if (e->id == NULL || e->spec == NULL || e->closure == NULL) {
+		if (c->code == 0)
+			call_error(c, RPC_RESOURCE_EXHAUSTED, "out of memory");
+		return NULL;
+	}
+	return e;
+}
+
+/* "a%2Fb": a key part that cannot split or escape the path. */
+static const char *svc_exec_part(struct arena *a, const char *s)
+{
+	size_t n = 0;
+	char *out, *o;
+
+	for (const char *p = s; *p; p++)
+		n += (*p == '/' || *p == '%') ? 3 : 1;
+	out = o = arena_alloc(a, n + 1);
+	if (out == NULL)
+		return NULL;
+	for (const char *p = s; *p; p++) {
+		if (*p == '/' || *p == '%') {
+			snprintf(o, 4, "%%%02X", (unsigned char)*p);
+			o += 3;
+		} else {
+			*o++ = *p;
+		}
+	}
+	*o = '\0';
+	return out;
+}
+
+const char *svc_exec_key(struct call *c, const char *project,
+                         const char *domain, const char *name,
+                         const char *leaf)
+{
+	const char *p = svc_exec_part(c->arena, project);
+	const char *d = svc_exec_part(c->arena, domain);
+	const char *n = svc_exec_part(c->arena, name);
+
+	if (p == NULL || d == NULL || n == NULL)
+		return NULL;
+	return arena_printf(c->arena, "metadata/%s/%s/%s/%s", p, d, n, leaf);
+}
+
+struct svc_exec_mem {
+	const uint8_t *p;
+	size_t n, off;
+};
+
+static int svc_exec_mem_read(void *arg, void *buf, size_t cap, size_t *n)
+{
+	struct svc_exec_mem *m = arg;
+	size_t k = m->n - m->off < cap ? m->n - m->off : cap;
+
+	memcpy(buf, m->p + m->off, k);
+	m->off += k;
+	*n = k;
+	return 0;
+}
+
+/* The store's URI of key into the arena, or NULL. */
+static char *svc_blob_uri(struct arena *a, const struct svc *s, const char *key,
+                          struct keel_err *err)
+{
+	size_t need = 0;
+	char *uri;
+
+	/* Asks for the length only: KEEL_ERANGE is expected. */
+	s->blob->uri(s->blob_self, key, NULL, 0, &need, err);
+	uri = need > 0 ? arena_alloc(a, need) : NULL;
+	if (uri == NULL ||
+	    s->blob->uri(s->blob_self, key, uri, need, &need, err) != 0)
+		return NULL;
+	return uri;
+}
+
+int svc_blob_put_msg(struct call *c, const char *key, const ProtobufCMessage *m,
+                     const char **uri)
+{
+	const struct svc *s = c->svc;
+	struct svc_exec_mem mem = {0};
+	struct keel_blob_src src;
+	struct keel_err err = {0};
+	int rc;
+
+	*uri = NULL;
+	if (s->blob == NULL)
+		return call_error(c, RPC_FAILED_PRECONDITION,
+		                  "no blob store is configured to hold %s", key);
+	if (key == NULL)
+		return call_error(c, RPC_RESOURCE_EXHAUSTED, "out of memory");
+	mem.p = svc_pack(c, m, &mem.n);
+	if (mem.p == NULL)
+		return call_error(c, RPC_RESOURCE_EXHAUSTED, "out of memory");
+	src.size = (int64_t)mem.n;
+	src.read = svc_exec_mem_read;
+	src.arg = &mem;
+	rc = s->blob->put(s->blob_self, key, &src, &err);
+	if (rc != 0)
+		return call_error(c, RPC_UNAVAILABLE,
+		                  "cannot write %s to the blob store: %s", key,
+		                  err.msg);
+	*uri = svc_blob_uri(c->arena, s, key, &err);
+	if (*uri == NULL)
+		return call_error(c, RPC_INTERNAL,
+		                  "the blob store gave no URI for %s: %s", key,
+		                  err.msg);
+	return 0;
+}
+
+/* The key of uri in this store, or NULL when uri is foreign. */
+static const char *svc_blob_key_of(struct arena *a, const struct svc *s,
+                                   const char *uri)
+{
+	struct keel_err err = {0};
+	const char *probe;
+	size_t plen;
+
+	if (s->blob == NULL || svc_exec_empty(uri))
+		return NULL;
+	/* The store's URI of a known key gives its prefix. */
+	probe = svc_blob_uri(a, s, "k", &err);
+	if (probe == NULL)
+		return NULL;
+	plen = strlen(probe) - 1;
+	if (strncmp(uri, probe, plen) != 0 || uri[plen] == '\0')
+		return NULL;
+	return uri + plen;
+}
+
+struct svc_exec_buf {
+	struct arena *a;
+	uint8_t *p;
+	size_t n, cap, max;
+};
+
+static int svc_exec_buf_write(void *arg, const void *buf, size_t n)
+{
+	struct svc_exec_buf *b = arg;
+
+	if (b->n + n > b->max)
+		return KEEL_ERANGE;
+	if (b->n + n > b->cap) {
+		size_t cap = b->cap ? b->cap * 2 : 16 * 1024;
+		uint8_t *p;
+		while (cap < b->n + n)
+			cap *= 2;
+		p = arena_alloc(b->a, cap);
+		if (p == NULL)
+			return KEEL_ENOMEM;
+		if (b->n)
+			memcpy(p, b->p, b->n);
+		b->p = p;
+		b->cap = cap;
+	}
+	memcpy(b->p + b->n, buf, n);
+	b->n += n;
+	return 0;
+}
+
+/* Read uri of this store as desc; *out NULL when uri is foreign. */
+static int svc_blob_read(struct arena *a, const struct svc *s, const char *uri,
+                         const ProtobufCMessageDescriptor *desc, int64_t max,
+                         ProtobufCMessage **out, struct keel_err *err)
+{
+	struct svc_exec_buf b = {a, NULL, 0, 0, (size_t)max};
+	struct keel_blob_sink sink = {svc_exec_buf_write, &b};
+	const char *key = svc_blob_key_of(a, s, uri);
+	int rc;
+
+	*out = NULL;
+	if (key == NULL)
+		return 0;
+	rc = s->blob->get(s->blob_self, key, &sink, err);
+	if (rc != 0)
+		return rc;
+	*out = protobuf_c_message_unpack(desc, arena_pb_allocator(a), b.n,
+	                                 b.p ? b.p : (const uint8_t *)"");
+	if (*out == NULL)
+		return keel_err_set(err, KEEL_EDATALOSS, "%s does not decode as "
+		                    "%s", uri, desc->name);
+	return 0;
+}
+
+int svc_blob_get_msg(struct call *c, const char *uri,
+                     const ProtobufCMessageDescriptor *desc, int64_t max,
+                     ProtobufCMessage **out)
+{
+	struct keel_err err = {0};
+	int rc = svc_blob_read(c->arena, c->svc, uri, desc, max, out, &err);
+
+	if (rc != 0)
+		return call_error(c, rc == KEEL_ENOTFOUND ? RPC_NOT_FOUND
+		                                          : RPC_UNAVAILABLE,
+		                  "cannot read %s: %s", uri, err.msg);
+	return 0;
+}
+
+int64_t svc_blob_size(struct call *c, const char *uri)
+{
+	const char *key = svc_blob_key_of(c->arena, c->svc, uri);
+	struct keel_blob_stat st;
+	struct keel_err err = {0};
+
+	if (key == NULL ||
+	    c->svc->blob->head(c->svc->blob_self, key, &st, &err) != 0)
+		return -1;
+	return st.size;
+}
+
+const char *svc_blob_sign(struct call *c, const char *uri, int64_t ttl_ms)
+{
+	const struct svc *s = c->svc;
+	const char *key = svc_blob_key_of(c->arena, s, uri);
+	struct keel_err err = {0};
+	size_t need = 0;
+	char *url;
+
+	if (key == NULL || s->blob->sign_url == NULL)
+		return NULL;
+	s->blob->sign_url(s->blob_self, key, KEEL_BLOB_GET, ttl_ms, NULL, 0,
+	                  &need, &err);
+	url = need > 0 ? arena_alloc(c->arena, need) : NULL;
+	if (url == NULL ||
+	    s->blob->sign_url(s->blob_self, key, KEEL_BLOB_GET, ttl_ms, url,
+	                      need, &need, &err) != 0)
+		return NULL;
+	return url;
+}
+
+/* ------------------------------------------------------------------ */
+/* CreateExecution                                                     */
+/* ------------------------------------------------------------------ */
+
+/*
+ * Flyte Admin checks the regex against the lower-cased name and stores
+ * upper-case names as given, which the data plane then refuses (§17
+ * quirk 2); Keel refuses them here, with the reason.
+ */
+static int svc_exec_check_name(struct call *c, const char *name)
+{
+	size_t n = strlen(name);
+
+	if (n > SVC_EXEC_NAME_MAX)
+		return call_error(c, RPC_INVALID_ARGUMENT,
+		                  "name [%s] exceeded allowed length %d", name,
+		                  SVC_EXEC_NAME_MAX);
+	if (!(name[0] >= 'a' && name[0] <= 'z'))
+		goto bad;
+	for (size_t i = 1; i < n; i++)
+		if (!((name[i] >= 'a' && name[i] <= 'z') ||
+		      (name[i] >= '0' && name[i] <= '9') || name[i] == '-'))
+			goto bad;
+	return 0;
+bad:
+	return call_error(c, RPC_INVALID_ARGUMENT,
+	                  "invalid name format: [%s]: an execution name starts "
+	                  "with a lower-case letter and has only lower-case "
+	                  "letters, digits and '-' (^[a-z][a-z\\-0-9]*$)",
+	                  name);
+}
+
+/* Flyte Admin's generated name: 'a' and 19 characters of k8s rand. */
+static int svc_exec_gen_name(char out[21])
+{
+	static const char alphabet[] = "bcdfghjklmnpqrstvwxz2456789";
+	unsigned char r[19];
+
+	if (util_random(r, sizeof(r)) != 0)
+		return -1;
+	out[0] = 'a';
+	for (size_t i = 0; i < sizeof(r); i++)
+		out[i + 1] = alphabet[r[i] % (sizeof(alphabet) - 1)];
+	out[20] = '\0';
+	return 0;
+}
+
+static const Flyteidl__Core__Literal *
+svc_exec_lit(const Flyteidl__Core__LiteralMap *m, const char *name)
+{
+	for (size_t i = 0; m != NULL && i < m->n_literals; i++)
+		if (strcmp(m->literals[i]->key, name) == 0)
+			return m->literals[i]->value;
+	return NULL;
+}
+
+static const Flyteidl__Core__Parameter *
+svc_exec_param(const Flyteidl__Core__ParameterMap *m, const char *name)
+{
+	for (size_t i = 0; m != NULL && i < m->n_parameters; i++)
+		if (strcmp(m->parameters[i]->key, name) == 0)
+			return m->parameters[i]->value;
+	return NULL;
+}
+
+/* Append (key, lit) to m (arena). */
+static int svc_exec_map_add(struct arena *a, Flyteidl__Core__LiteralMap *m,
+                            const char *key, const Flyteidl__Core__Literal *lit)
+{
+	Flyteidl__Core__LiteralMap__LiteralsEntry *e =
+	    arena_alloc(a, sizeof(*e));
+	Flyteidl__Core__LiteralMap__LiteralsEntry **v;
+
+	if (e == NULL)
+		return -1;
+	flyteidl__core__literal_map__literals_entry__init(e);
+	e->key = (char *)key;
+	e->value = (Flyteidl__Core__Literal *)lit;
+	v = arena_alloc(a, (m->n_literals + 1) * sizeof(*v));
+	if (v == NULL)
+		return -1;
+	if (m->n_literals)
+		memcpy(v, m->literals, m->n_literals * sizeof(*v));
+	v[m->n_literals++] = e;
+	m->literals = v;
+	return 0;
+}
+
+/*
+ * Flyte Admin's CheckAndFetchInputsForExecution (§3.2 step 2): every
+ * supplied input must be expected and of a castable type, every required
+ * one supplied; defaults fill the rest; fixed inputs are added last and
+ * cannot be overridden.  *merged is what the execution runs with.
+ */
+static int svc_exec_inputs(struct call *c,
+                           const Flyteidl__Core__LiteralMap *in,
+                           const Flyteidl__Core__ParameterMap *expected,
+                           const Flyteidl__Core__LiteralMap *fixed,
+                           Flyteidl__Core__LiteralMap **merged)
+{
+	Flyteidl__Core__LiteralMap *m =
+	    call_new(c, &flyteidl__core__literal_map__descriptor);
+	char why[512];
+
+	if (m == NULL)
+		return call_error(c, RPC_RESOURCE_EXHAUSTED, "out of memory");
+	for (size_t i = 0; in != NULL && i < in->n_literals; i++) {
+		const char *k = in->literals[i]->key;
+		const Flyteidl__Core__Literal *l = in->literals[i]->value;
+		const Flyteidl__Core__Parameter *p;
+
+		if (svc_exec_empty(k))
+			return call_error(c, RPC_INVALID_ARGUMENT,
+			                  "inputs: a key is empty");
+		if (l == NULL ||
+		    l->value_case == FLYTEIDL__CORE__LITERAL__VALUE__NOT_SET)
+			return call_error(c, RPC_INVALID_ARGUMENT,
+			                  "inputs: %s has no value", k);
+		if (!svc_literal_datetimes_ok(l, 0))
+			return call_error(c, RPC_INVALID_ARGUMENT,
+			                  "inputs: %s holds an invalid datetime",
+			                  k);
+		if (svc_exec_lit(fixed, k) != NULL)
+			return call_error(c, RPC_INVALID_ARGUMENT,
+			                  "fixed_inputs %s cannot be overridden", k);
+		p = svc_exec_param(expected, k);
+		if (p == NULL)
+			return call_error(c, RPC_INVALID_ARGUMENT,
+			                  "invalid input %s: the launch plan "
+			                  "expects no such input",
+			                  k);
+		if (p->var != NULL && p->var->type != NULL &&
+		    !littype_instance_of(l, p->var->type, why, sizeof(why)))
+			return call_error(c, RPC_INVALID_ARGUMENT,
+			                  "invalid %s input wrong type: %s", k,
+			                  why);
+		if (svc_exec_map_add(c->arena, m, k, l) != 0)
+			return call_error(c, RPC_RESOURCE_EXHAUSTED,
+			                  "out of memory");
+	}
+	for (size_t i = 0; expected != NULL && i < expected->n_parameters; i++) {
+		const char *k = expected->parameters[i]->key;
+		const Flyteidl__Core__Parameter *p = expected->parameters[i]->value;
+
+		if (svc_exec_lit(in, k) != NULL || p == NULL)
+			continue;
+		if (p->behavior_case == FLYTEIDL__CORE__PARAMETER__BEHAVIOR_DEFAULT &&
+		    p->default_ != NULL) {
+			if (svc_exec_map_add(c->arena, m, k, p->default_) != 0)
+				return call_error(c, RPC_RESOURCE_EXHAUSTED,
+				                  "out of memory");
+			continue;
+		}
+		if (p->behavior_case == FLYTEIDL__CORE__PARAMETER__BEHAVIOR_REQUIRED &&
+		    p->required)
+			return call_error(c, RPC_INVALID_ARGUMENT,
+			                  "invalid input %s: expected_inputs %s "
+			                  "missing",
+			                  k, k);
+	}
+	for (size_t i = 0; fixed != NULL && i < fixed->n_literals; i++)
+		if (svc_exec_map_add(c->arena, m, fixed->literals[i]->key,
+		                     fixed->literals[i]->value) != 0)
+			return call_error(c, RPC_RESOURCE_EXHAUSTED,
+			                  "out of memory");
+	*merged = m;
+	return 0;
+}
+
+static int svc_exec_sc_set(const Flyteidl__Core__SecurityContext *sc)
+{
+	return sc != NULL && sc->run_as != NULL &&
+	       (!svc_exec_empty(sc->run_as->k8s_service_account) ||
+	        !svc_exec_empty(sc->run_as->iam_role) ||
+	        !svc_exec_empty(sc->run_as->execution_identity));
+}
+
+static Flyteidl__Core__SecurityContext *
+svc_exec_sc_from_role(struct call *c, const char *iam, const char *sa)
+{
+	Flyteidl__Core__SecurityContext *sc;
+	Flyteidl__Core__Identity *id;
+
+	if (svc_exec_empty(iam) && svc_exec_empty(sa))
+		return NULL;
+	sc = call_new(c, &flyteidl__core__security_context__descriptor);
+	id = call_new(c, &flyteidl__core__identity__descriptor);
+	if (sc == NULL || id == NULL)
+		return NULL;
+	id->iam_role = (char *)(iam ? iam : "");
+	id->k8s_service_account = (char *)(sa ? sa : "");
+	sc->run_as = id;
+	return sc;
+}
+
+/*
+ * The WorkflowExecutionConfig merge (§3.4): per field the request wins,
+ * then the launch plan, then the configured default.  Flyte Admin also
+ * consults WORKFLOW_EXECUTION_CONFIG matchable attributes between the
+ * launch plan and the defaults; Keel has no matchable attributes yet, so
+ * those levels are empty.  spec is the request's spec, modified in place.
+ */
+static int svc_exec_config(struct call *c, Flyteidl__Admin__ExecutionSpec *sp,
+                           const Flyteidl__Admin__LaunchPlanSpec *lp)
+{
+	const struct svc_exec_cfg *cfg = &c->svc->exec;
+
+	if (sp->max_parallelism <= 0)
+		sp->max_parallelism = lp && lp->max_parallelism > 0
+		                          ? lp->max_parallelism
+		                          : cfg->max_parallelism;
+	if (!svc_exec_sc_set(sp->security_context)) {
+		Flyteidl__Core__SecurityContext *sc = NULL;
+		if (lp != NULL && svc_exec_sc_set(lp->security_context))
+			sc = lp->security_context;
+		/* Deprecated auth fields, oldest last. */
+		if (sc == NULL && sp->auth_role != NULL)
+			sc = svc_exec_sc_from_role(
+			    c, sp->auth_role->assumable_iam_role,
+			    sp->auth_role->kubernetes_service_account);
+		if (sc == NULL && lp != NULL && lp->auth_role != NULL)
+			sc = svc_exec_sc_from_role(
+			    c, lp->auth_role->assumable_iam_role,
+			    lp->auth_role->kubernetes_service_account);
+		if (sc == NULL && lp != NULL && lp->auth != NULL)
+			sc = svc_exec_sc_from_role(
+			    c, lp->auth->assumable_iam_role,
+			    lp->auth->kubernetes_service_account);
+		if (sc == NULL && lp != NULL && !svc_exec_empty(lp->role))
+			sc = svc_exec_sc_from_role(c, lp->role, NULL);
+		if (sc == NULL && sp->security_context != NULL)
+			sc = sp->security_context; /* secrets, tokens only */
+		sp->security_context = sc;
+	}
+	if (sp->security_context == NULL) {
+		sp->security_context =
+		    call_new(c, &flyteidl__core__security_context__descriptor);
+		if (sp->security_context == NULL)
+			return call_error(c, RPC_RESOURCE_EXHAUSTED,
+			                  "out of memory");
+	}
+	if (sp->security_context->run_as == NULL) {
+		sp->security_context->run_as =
+		    call_new(c, &flyteidl__core__identity__descriptor);
+		if (sp->security_context->run_as == NULL)
+			return call_error(c, RPC_RESOURCE_EXHAUSTED,
+			                  "out of memory");
+	}
+	if (svc_exec_empty(sp->security_context->run_as->execution_identity))
+		sp->security_context->run_as->execution_identity =
+		    (char *)c->principal;
+	if (sp->raw_output_data_config == NULL ||
+	    svc_exec_empty(sp->raw_output_data_config->output_location_prefix)) {
+		if (lp != NULL && lp->raw_output_data_config != NULL &&
+		    !svc_exec_empty(
+		        lp->raw_output_data_config->output_location_prefix)) {
+			sp->raw_output_data_config = lp->raw_output_data_config;
+		} else if (!svc_exec_empty(cfg->output_location_prefix)) {
+			Flyteidl__Admin__RawOutputDataConfig *r = call_new(
+			    c, &flyteidl__admin__raw_output_data_config__descriptor);
+			if (r == NULL)
+				return call_error(c, RPC_RESOURCE_EXHAUSTED,
+				                  "out of memory");
+			r->output_location_prefix =
+			    (char *)cfg->output_location_prefix;
+			sp->raw_output_data_config = r;
+		}
+	}
+	if ((sp->labels == NULL || sp->labels->n_values == 0) && lp != NULL &&
+	    lp->labels != NULL && lp->labels->n_values > 0)
+		sp->labels = lp->labels;
+	if ((sp->annotations == NULL || sp->annotations->n_values == 0) &&
+	    lp != NULL && lp->annotations != NULL &&
+	    lp->annotations->n_values > 0)
+		sp->annotations = lp->annotations;
+	if ((sp->envs == NULL || sp->envs->n_values == 0) && lp != NULL &&
+	    lp->envs != NULL && lp->envs->n_values > 0)
+		sp->envs = lp->envs;
+	if (sp->interruptible == NULL && lp != NULL)
+		sp->interruptible = lp->interruptible;
+	sp->overwrite_cache = sp->overwrite_cache || (lp && lp->overwrite_cache);
+	return 0;
+}
+
+/* Project labels are added for keys the execution does not set. */
+static int svc_exec_project_labels(struct call *c,
+                                   Flyteidl__Admin__ExecutionSpec *sp,
+                                   const Flyteidl__Admin__Project *proj)
+{
+	const Flyteidl__Admin__Labels *pl = proj ? proj->labels : NULL;
+	Flyteidl__Admin__Labels *l;
+	size_t n0 = sp->labels ? sp->labels->n_values : 0;
+
+	if (pl == NULL || pl->n_values == 0)
+		return 0;
+	l = call_new(c, &flyteidl__admin__labels__descriptor);
+	if (l == NULL)
+		return call_error(c, RPC_RESOURCE_EXHAUSTED, "out of memory");
+	l->values = arena_alloc(c->arena,
+	                        (n0 + pl->n_values) * sizeof(*l->values));
+	if (l->values == NULL)
+		return call_error(c, RPC_RESOURCE_EXHAUSTED, "out of memory");
+	for (size_t i = 0; i < n0; i++)
+		l->values[l->n_values++] = sp->labels->values[i];
+	for (size_t i = 0; i < pl->n_values; i++) {
+		int have = 0;
+		for (size_t k = 0; k < n0; k++)
+			have |= strcmp(sp->labels->values[k]->key,
+			               pl->values[i]->key) == 0;
+		if (!have)
+			l->values[l->n_values++] = pl->values[i];
+	}
+	sp->labels = l;
+	return 0;
+}
+
+/* "{{ project }}-{{ domain }}" with both replaced (spaces inside the
+ * braces optional, as in Flyte Admin's template). */
+static char *svc_exec_namespace(struct call *c, const char *project,
+                                const char *domain)
+{
+	const char *t = c->svc->exec.namespace_template;
+	size_t cap = strlen(t ? t : "") + 4 * (strlen(project) + strlen(domain)) + 1;
+	char *out = arena_alloc(c->arena, cap), *o = out;
+
+	if (out == NULL)
+		return NULL;
+	if (t == NULL || *t == '\0')
+		t = "{{ project }}-{{ domain }}";
+	while (*t) {
+		const char *val = NULL, *end = NULL;
+		if (t[0] == '{' && t[1] == '{') {
+			const char *p = t + 2;
+			while (*p == ' ')
+				p++;
+			if (strncmp(p, "project", 7) == 0)
+				val = project, p += 7;
+			else if (strncmp(p, "domain", 6) == 0)
+				val = domain, p += 6;
+			while (val && *p == ' ')
+				p++;
+			if (val && p[0] == '}' && p[1] == '}')
+				end = p + 2;
+		}
+		if (end != NULL && (size_t)(o - out) + strlen(val) < cap) {
+			memcpy(o, val, strlen(val));
+			o += strlen(val);
+			t = end;
+		} else if ((size_t)(o - out) + 1 < cap) {
+			*o++ = *t++;
+		} else {
+			break;
+		}
+	}
+	*o = '\0';
+	return out;
+}
+
+
+/* ------------------------------------------------------------------ */
+/* Single-task executions (§3.3)                                       */
+/* ------------------------------------------------------------------ */
+
+/* Flyte Admin's node id for a single task: the name's last 63
+ * characters, letters, digits and '-' only. */
+static char *svc_exec_task_node_id(struct call *c, const char *name)
+{
+	size_t n = strlen(name);
+	const char *p = n > 63 ? name + n - 63 : name;
+	char *out = arena_alloc(c->arena, strlen(p) + 2), *o = out;
+
+	if (out == NULL)
+		return NULL;
+	for (; *p; p++)
+		if (*p == '-' || (*p >= 'a' && *p <= 'z') ||
+		    (*p >= 'A' && *p <= 'Z') || (*p >= '0' && *p <= '9'))
+			*o++ = *p;
+	if (o == out)
+		*o++ = 'n'; /* a name of only punctuation */
+	*o = '\0';
+	return out;
+}
+
+/* Run another handler of the table as part of this call; its
+ * ALREADY_EXISTS is fine (the generated entity is there). */
+static int svc_exec_sub(struct call *c, const char *path,
+                        const ProtobufCMessage *req)
+{
+	rpc_handler h = svc_handler(path);
+	ProtobufCMessage *resp = NULL;
+	int rc;
+
+	if (h == NULL)
+		return call_error(c, RPC_INTERNAL, "%s is not available", path);
+	rc = h(c, req, &resp);
+	if (rc == -RPC_ALREADY_EXISTS) {
+		c->code = 0;
+		c->message = NULL;
+		c->detail = NULL;
+		return 0;
+	}
+	return rc;
+}
+
+static int svc_exec_mark_generated(struct call *c, int rt,
+                                   const Flyteidl__Core__Identifier *id)
+{
+	Flyteidl__Admin__NamedEntityUpdateRequest *u = call_new(
+	    c, &flyteidl__admin__named_entity_update_request__descriptor);
+	Flyteidl__Admin__NamedEntityIdentifier *nid = call_new(
+	    c, &flyteidl__admin__named_entity_identifier__descriptor);
+	Flyteidl__Admin__NamedEntityMetadata *md = call_new(
+	    c, &flyteidl__admin__named_entity_metadata__descriptor);
+
+	if (u == NULL || nid == NULL || md == NULL)
+		return call_error(c, RPC_RESOURCE_EXHAUSTED, "out of memory");
+	nid->project = id->project;
+	nid->domain = id->domain;
+	nid->name = id->name;
+	nid->org = id->org;
+	md->state = FLYTEIDL__ADMIN__NAMED_ENTITY_STATE__SYSTEM_GENERATED;
+	u->resource_type = (Flyteidl__Core__ResourceType)rt;
+	u->id = nid;
+	u->metadata = md;
+	return svc_exec_sub(c, "/flyteidl.service.AdminService/UpdateNamedEntity",
+	                    &u->base);
+}
+
+/*
+ * Get or create the .flytegen.<task> workflow (one node running the
+ * task, retries from the task or 3) and launch plan for a TASK id, both
+ * marked SYSTEM_GENERATED, and point the spec at the launch plan.  Flyte
+ * Admin's generated launch plan names the task as its workflow (§3.3
+ * quirk); Keel's names the generated workflow.  *task_id is the task's
+ * row id.
+ */
+static int svc_exec_single_task(struct call *c, Flyteidl__Admin__ExecutionSpec *sp,
+                                int64_t *task_id)
+{
+	const Flyteidl__Core__Identifier *tid = sp->launch_plan;
+	Flyteidl__Admin__TaskClosure *tc;
+	const Flyteidl__Core__TaskTemplate *tt;
+	const Flyteidl__Core__TypedInterface *ifc;
+	Flyteidl__Admin__WorkflowCreateRequest *wr;
+	Flyteidl__Admin__LaunchPlanCreateRequest *lr;
+	Flyteidl__Core__WorkflowTemplate *wt;
+	Flyteidl__Core__Node *node;
+	Flyteidl__Core__Identifier *wid, *lid;
+	struct repo_ver row;
+	struct keel_err err = {0};
+	size_t nin, nout;
+	char *nid, *gname;
+	int rc;
+
+	rc = repo_ver_get(c->svc->db, c->arena, &repo_kind_task, tid->project,
+	                  tid->domain, tid->name, tid->version, &row, &err);
+	if (rc != 0)
+		return call_fail(c, rc, err.msg);
+	*task_id = row.id;
+	rc = svc_ver_unpack(c, &repo_kind_task, &row,
+	                    &flyteidl__admin__task_closure__descriptor,
+	                    (ProtobufCMessage **)&tc);
+	if (rc != 0)
+		return rc;
+	if (tc->compiled_task == NULL || tc->compiled_task->template_ == NULL)
+		return call_error(c, RPC_INTERNAL,
+		                  "stored task [%s/%s/%s/%s] has no template",
+		                  tid->project, tid->domain, tid->name,
+		                  tid->version);
+	tt = tc->compiled_task->template_;
+	ifc = tt->interface;
+	gname = arena_printf(c->arena, ".flytegen.%s", tid->name);
+	nid = svc_exec_task_node_id(c, tid->name);
+	wr = call_new(c, &flyteidl__admin__workflow_create_request__descriptor);
+	lr = call_new(c, &flyteidl__admin__launch_plan_create_request__descriptor);
+	wt = call_new(c, &flyteidl__core__workflow_template__descriptor);
+	node = call_new(c, &flyteidl__core__node__descriptor);
+	wid = call_new(c, &flyteidl__core__identifier__descriptor);
+	lid = call_new(c, &flyteidl__core__identifier__descriptor);
+	if (gname == NULL || nid == NULL || wr == NULL || lr == NULL ||
+	    wt == NULL || node == NULL || wid == NULL || lid == NULL)
+		return call_error(c, RPC_RESOURCE_EXHAUSTED, "out of memory");
+	*wid = *tid;
+	wid->resource_type = FLYTEIDL__CORE__RESOURCE_TYPE__WORKFLOW;
+	wid->name = gname;
+	*lid = *wid;
+	lid->resource_type = FLYTEIDL__CORE__RESOURCE_TYPE__LAUNCH_PLAN;
+
+	/* The node: the task, every input bound from the workflow's. */
+	node->id = nid;
+	node->metadata = call_new(c, &flyteidl__core__node_metadata__descriptor);
+	node->task_node = call_new(c, &flyteidl__core__task_node__descriptor);
+	if (node->metadata == NULL || node->task_node == NULL)
+		return call_error(c, RPC_RESOURCE_EXHAUSTED, "out of memory");
+	node->metadata->name = nid;
+	node->metadata->retries =
+	    call_new(c, &flyteidl__core__retry_strategy__descriptor);
+	if (node->metadata->retries == NULL)
+		return call_error(c, RPC_RESOURCE_EXHAUSTED, "out of memory");
+	node->metadata->retries->retries =
+	    tt->metadata && tt->metadata->retries ? tt->metadata->retries->retries
+	                                          : 3;
+	node->target_case = FLYTEIDL__CORE__NODE__TARGET_TASK_NODE;
+	node->task_node->reference_case =
+	    FLYTEIDL__CORE__TASK_NODE__REFERENCE_REFERENCE_ID;
+	node->task_node->reference_id = (Flyteidl__Core__Identifier *)tid;
+	nin = ifc && ifc->inputs ? ifc->inputs->n_variables : 0;
+	nout = ifc && ifc->outputs ? ifc->outputs->n_variables : 0;
+	node->inputs = arena_calloc(c->arena, nin + 1, sizeof(*node->inputs));
+	wt->outputs = arena_calloc(c->arena, nout + 1, sizeof(*wt->outputs));
+	if (node->inputs == NULL || wt->outputs == NULL)
+		return call_error(c, RPC_RESOURCE_EXHAUSTED, "out of memory");
+	for (size_t i = 0; i < nin + nout; i++) {
+		int in = i < nin;
+		const char *var = in ? ifc->inputs->variables[i]->key
+		                     : ifc->outputs->variables[i - nin]->key;
+		Flyteidl__Core__Binding *b =
+		    call_new(c, &flyteidl__core__binding__descriptor);
+		Flyteidl__Core__BindingData *d =
+		    call_new(c, &flyteidl__core__binding_data__descriptor);
+		Flyteidl__Core__OutputReference *o =
+		    call_new(c, &flyteidl__core__output_reference__descriptor);
+		if (b == NULL || d == NULL || o == NULL)
+			return call_error(c, RPC_RESOURCE_EXHAUSTED,
+			                  "out of memory");
+		o->node_id = in ? (char *)"start-node" : nid;
+		o->var = (char *)var;
+		d->value_case = FLYTEIDL__CORE__BINDING_DATA__VALUE_PROMISE;
+		d->promise = o;
+		b->var = (char *)var;
+		b->binding = d;
+		if (in)
+			node->inputs[node->n_inputs++] = b;
+		else
+			wt->outputs[wt->n_outputs++] = b;
+	}
+	wt->id = wid;
+	wt->interface = (Flyteidl__Core__TypedInterface *)ifc;
+	wt->metadata = call_new(c, &flyteidl__core__workflow_metadata__descriptor);
+	wt->nodes = arena_alloc(c->arena, sizeof(*wt->nodes));
+	if (wt->metadata == NULL || wt->nodes == NULL)
+		return call_error(c, RPC_RESOURCE_EXHAUSTED, "out of memory");
+	wt->nodes[0] = node;
+	wt->n_nodes = 1;
+	wr->id = wid;
+	wr->spec = call_new(c, &flyteidl__admin__workflow_spec__descriptor);
+	if (wr->spec == NULL)
+		return call_error(c, RPC_RESOURCE_EXHAUSTED, "out of memory");
+	wr->spec->template_ = wt;
+	rc = svc_exec_sub(c, "/flyteidl.service.AdminService/CreateWorkflow",
+	                  &wr->base);
+	if (rc == 0)
+		rc = svc_exec_mark_generated(
+		    c, FLYTEIDL__CORE__RESOURCE_TYPE__WORKFLOW, wid);
+	if (rc != 0)
+		return rc;
+
+	lr->id = lid;
+	lr->spec = call_new(c, &flyteidl__admin__launch_plan_spec__descriptor);
+	if (lr->spec == NULL)
+		return call_error(c, RPC_RESOURCE_EXHAUSTED, "out of memory");
+	lr->spec->workflow_id = wid;
+	lr->spec->auth_role = sp->auth_role;
+	lr->spec->security_context = sp->security_context;
+	rc = svc_exec_sub(c, "/flyteidl.service.AdminService/CreateLaunchPlan",
+	                  &lr->base);
+	if (rc == 0)
+		rc = svc_exec_mark_generated(
+		    c, FLYTEIDL__CORE__RESOURCE_TYPE__LAUNCH_PLAN, lid);
+	if (rc != 0)
+		return rc;
+	sp->launch_plan = lid;
+	return 0;
+}
+
+/* What a create writes, in one transaction. */
+struct svc_exec_write {
+	struct repo_exec row;
+	struct repo_tag *tags;
+	size_t ntags;
+	int32_t conc_max; /* > 0: at most this many active per LP name */
+	int over_limit;
+	int64_t active;
+};
+
+static int svc_exec_create_tx(struct db_conn *c, void *arg,
+                              struct keel_err *err)
+{
+	struct svc_exec_write *w = arg;
+	char purpose[64];
+	int rc;
+
+	w->over_limit = 0;
+	if (w->conc_max > 0) {
+		/* In the writing transaction, so two launches cannot both
+		 * squeeze under the limit (Flyte Admin's check races). */
+		rc = repo_exec_count_active(c, w->row.project, w->row.domain,
+		                            w->row.launch_plan_name, &w->active,
+		                            err);
+		if (rc != 0)
+			return rc;
+		if (w->active >= w->conc_max) {
+			w->over_limit = 1;
+			return KEEL_EABORTED;
+		}
+	}
+	rc = repo_exec_insert(c, &w->row, w->tags, w->ntags, err);
+	if (rc != 0)
+		return rc;
+	util_fmt(purpose, sizeof(purpose), "launch/%lld", (long long)w->row.id);
+	return outbox_add(c, OUTBOX_LAUNCH, purpose, w->row.id, NULL, 0,
+	                  w->row.created_at, err);
+}
+
+/* What a launch needs that the request does not carry. */
+struct svc_exec_launch {
+	const char *project, *domain, *name, *org;
+	Flyteidl__Admin__ExecutionSpec *spec; /* modified */
+	const Flyteidl__Core__LiteralMap *inputs; /* as supplied */
+	int64_t source_execution_id;
+	ExecId *out_id;
+};
+
+static int svc_exec_tags(struct call *c, const Flyteidl__Admin__ExecutionSpec *sp,
+                         struct svc_exec_write *w)
+{
+	size_t nl = sp->labels ? sp->labels->n_values : 0;
+
+	w->tags = arena_calloc(c->arena, nl + sp->n_tags + 1, sizeof(*w->tags));
+	if (w->tags == NULL)
+		return call_error(c, RPC_RESOURCE_EXHAUSTED, "out of memory");
+	for (size_t i = 0; i < nl; i++) {
+		w->tags[w->ntags].key = sp->labels->values[i]->key;
+		w->tags[w->ntags++].value = sp->labels->values[i]->value;
+	}
+	for (size_t i = 0; i < sp->n_tags; i++) {
+		w->tags[w->ntags].key = sp->tags[i];
+		w->tags[w->ntags++].value = "";
+	}
+	return 0;
+}
+
+/*
+ * The launch-plan path (§3.2), shared by CreateExecution, Relaunch and
+ * Recover.  l->spec is the execution spec as requested; inputs the user's.
+ */
+static int svc_exec_launch(struct call *c, struct svc_exec_launch *l)
+{
+	Flyteidl__Admin__ExecutionSpec *sp = l->spec;
+	const Flyteidl__Core__Identifier *lpid = sp->launch_plan;
+	Flyteidl__Admin__LaunchPlan *lp;
+	Flyteidl__Admin__Project *proj = NULL;
+	Flyteidl__Admin__ExecutionClosure *cl;
+	Flyteidl__Core__LiteralMap *merged = NULL;
+	Flyteidl__Core__LiteralMap empty = FLYTEIDL__CORE__LITERAL_MAP__INIT;
+	struct svc_exec_write w = {0};
+	struct repo_ver lprow, wfrow;
+	struct keel_err err = {0};
+	char genname[21];
+	const char *name = l->name;
+	int64_t now = util_now_ms(), task_id = 0;
+	int rc;
+
+	rc = svc_load_project_domain(c, l->project, l->domain, &proj);
+	if (rc != 0)
+		return rc;
+	if (svc_exec_empty(name)) {
+		if (svc_exec_gen_name(genname) != 0)
+			return call_error(c, RPC_INTERNAL,
+			                  "cannot generate an execution name");
+		name = genname;
+	} else {
+		rc = svc_exec_check_name(c, name);
+		if (rc != 0)
+			return rc;
+	}
+	if (lpid->resource_type == FLYTEIDL__CORE__RESOURCE_TYPE__TASK) {
+		rc = svc_exec_single_task(c, sp, &task_id);
+		if (rc != 0)
+			return rc;
+		lpid = sp->launch_plan;
+	}
+	rc = repo_ver_get(c->svc->db, c->arena, &repo_kind_launch_plan,
+	                  lpid->project, lpid->domain, lpid->name,
+	                  lpid->version, &lprow, &err);
+	if (rc != 0)
+		return call_fail(c, rc, err.msg);
+	rc = svc_ver_unpack(c, &repo_kind_launch_plan, &lprow,
+	                    &flyteidl__admin__launch_plan__descriptor,
+	                    (ProtobufCMessage **)&lp);
+	if (rc != 0)
+		return rc;
+	if (lp->spec == NULL || lp->spec->workflow_id == NULL)
+		return call_error(c, RPC_INTERNAL,
+		                  "stored launch plan [%s/%s/%s/%s] has no "
+		                  "workflow",
+		                  lpid->project, lpid->domain, lpid->name,
+		                  lpid->version);
+	rc = svc_exec_inputs(c, l->inputs,
+	                     lp->closure ? lp->closure->expected_inputs : NULL,
+	                     lp->spec->fixed_inputs, &merged);
+	if (rc != 0)
+		return rc;
+	rc = repo_ver_get(c->svc->db, c->arena, &repo_kind_workflow,
+	                  lp->spec->workflow_id->project,
+	                  lp->spec->workflow_id->domain,
+	                  lp->spec->workflow_id->name,
+	                  lp->spec->workflow_id->version, &wfrow, &err);
+	if (rc != 0)
+		return call_fail(c, rc, err.msg);
+
+	/* The spec as stored: who asked, where it runs, merged config. */
+	if (sp->metadata == NULL) {
+		sp->metadata = call_new(c, &flyteidl__admin__execution_metadata__descriptor);
+		if (sp->metadata == NULL)
+			return call_error(c, RPC_RESOURCE_EXHAUSTED,
+			                  "out of memory");
+	}
+	sp->metadata->principal = (char *)c->principal;
+	sp->metadata->n_artifact_ids = 0;
+	sp->metadata->system_metadata =
+	    call_new(c, &flyteidl__admin__system_metadata__descriptor);
+	if (sp->metadata->system_metadata == NULL)
+		return call_error(c, RPC_RESOURCE_EXHAUSTED, "out of memory");
+	sp->metadata->system_metadata->execution_cluster =
+	    (char *)(c->svc->exec.cluster ? c->svc->exec.cluster : "");
+	sp->metadata->system_metadata->namespace_ =
+	    svc_exec_namespace(c, l->project, l->domain);
+	rc = svc_exec_config(c, sp, lp->spec);
+	if (rc != 0)
+		return rc;
+	if (c->svc->exec.max_label_entries > 0 && sp->labels != NULL &&
+	    sp->labels->n_values > c->svc->exec.max_label_entries)
+		return call_error(c, RPC_INVALID_ARGUMENT,
+		                  "labels has too many entries [%zu > %u]",
+		                  sp->labels->n_values,
+		                  c->svc->exec.max_label_entries);
+	if (c->svc->exec.max_annotation_entries > 0 &&
+	    sp->annotations != NULL &&
+	    sp->annotations->n_values > c->svc->exec.max_annotation_entries)
+		return call_error(c, RPC_INVALID_ARGUMENT,
+		                  "annotations has too many entries [%zu > %u]",
+		                  sp->annotations->n_values,
+		                  c->svc->exec.max_annotation_entries);
+	rc = svc_exec_project_labels(c, sp, proj);
+	if (rc != 0)
+		return rc;
+
+	/* Inputs go to the blob store, merged and as the user gave them
+	 * (relaunch reads the latter).  Without a store they stay in the
+	 * spec, as very old Flyte Admin rows did. */
+	w.row.inputs_uri = "";
+	w.row.user_inputs_uri = "";
+	if (c->svc->blob != NULL) {
+		rc = svc_blob_put_msg(c, svc_exec_key(c, l->project, l->domain,
+		                                      name, "inputs"),
+		                      &merged->base, &w.row.inputs_uri);
+		if (rc == 0)
+			rc = svc_blob_put_msg(
+			    c, svc_exec_key(c, l->project, l->domain, name,
+			                    "user_inputs"),
+			    l->inputs ? &l->inputs->base : &empty.base,
+			    &w.row.user_inputs_uri);
+		if (rc != 0)
+			return rc;
+		sp->inputs = NULL;
+	} else {
+		sp->inputs = merged;
+	}
+
+	cl = call_new(c, &flyteidl__admin__execution_closure__descriptor);
+	if (cl == NULL)
+		return call_error(c, RPC_RESOURCE_EXHAUSTED, "out of memory");
+	cl->phase = FLYTEIDL__CORE__WORKFLOW_EXECUTION__PHASE__UNDEFINED;
+	cl->created_at = svc_ts(c, now);
+	cl->updated_at = svc_ts(c, now);
+	cl->workflow_id = lp->spec->workflow_id;
+	if (sp->notification_overrides_case ==
+	        FLYTEIDL__ADMIN__EXECUTION_SPEC__NOTIFICATION_OVERRIDES_NOTIFICATIONS &&
+	    sp->notifications != NULL && sp->notifications->n_notifications > 0) {
+		cl->notifications = sp->notifications->notifications;
+		cl->n_notifications = sp->notifications->n_notifications;
+	} else if (sp->notification_overrides_case !=
+	               FLYTEIDL__ADMIN__EXECUTION_SPEC__NOTIFICATION_OVERRIDES_DISABLE_ALL &&
+	           lp->spec->entity_metadata != NULL) {
+		cl->notifications = lp->spec->entity_metadata->notifications;
+		cl->n_notifications = lp->spec->entity_metadata->n_notifications;
+	}
+	cl->state_change_details =
+	    call_new(c, &flyteidl__admin__execution_state_change_details__descriptor);
+	if (cl->state_change_details == NULL || cl->created_at == NULL ||
+	    cl->updated_at == NULL)
+		return call_error(c, RPC_RESOURCE_EXHAUSTED, "out of memory");
+	cl->state_change_details->state =
+	    FLYTEIDL__ADMIN__EXECUTION_STATE__EXECUTION_ACTIVE;
+	cl->state_change_details->principal = (char *)c->principal;
+	cl->state_change_details->occurred_at = cl->created_at;
+
+	w.row.project = l->project;
+	w.row.domain = l->domain;
+	w.row.name = name;
+	w.row.org = l->org ? l->org : "";
+	w.row.launch_plan_id = lprow.id;
+	w.row.launch_plan_name = lprow.name;
+	w.row.workflow_id = wfrow.id;
+	w.row.launch_entity = task_id ? "task" : "launch_plan";
+	w.row.task_id = task_id;
+	w.row.phase = "UNDEFINED";
+	w.row.mode = (int)sp->metadata->mode;
+	w.row.principal = c->principal;
+	w.row.cluster = c->svc->exec.cluster ? c->svc->exec.cluster : "";
+	w.row.execution_created_at = now;
+	w.row.execution_updated_at = now;
+	w.row.created_at = now;
+	w.row.updated_at = now;
+	w.row.source_execution_id = l->source_execution_id;
+	w.row.spec = svc_pack(c, &sp->base, &w.row.spec_len);
+	w.row.closure = svc_pack(c, &cl->base, &w.row.closure_len);
+	if (w.row.spec == NULL || w.row.closure == NULL)
+		return call_error(c, RPC_RESOURCE_EXHAUSTED, "out of memory");
+	rc = svc_exec_tags(c, sp, &w);
+	if (rc != 0)
+		return rc;
+	if (lp->spec->concurrency_policy != NULL &&
+	    lp->spec->concurrency_policy->behavior ==
+	        FLYTEIDL__ADMIN__CONCURRENCY_LIMIT_BEHAVIOR__CONCURRENCY_LIMIT_BEHAVIOR_SKIP)
+		w.conc_max = lp->spec->concurrency_policy->max > 0
+		                 ? lp->spec->concurrency_policy->max
+		                 : 1;
+	rc = db_tx(c->svc->db, KEEL_DB_TX_WRITE, svc_exec_create_tx, &w, &err);
+	if (rc != 0 && w.over_limit)
+		return call_error(c, RPC_ALREADY_EXISTS,
+		                  "concurrency limit (%d) reached for launch "
+		                  "plan %s; skipping execution",
+		                  w.conc_max, lpid->name);
+	if (rc == KEEL_EEXIST)
+		return call_error(c, RPC_ALREADY_EXISTS,
+		                  "execution with name [%s] already exists in "
+		                  "project [%s] domain [%s]",
+		                  name, l->project, l->domain);
+	if (rc != 0)
+		return call_fail(c, rc, err.msg);
+	outbox_kick(c->svc->outbox);
+	l->out_id = svc_exec_id_msg(c->arena, &w.row);
+	if (l->out_id == NULL)
+		return call_error(c, RPC_RESOURCE_EXHAUSTED, "out of memory");
+	return 0;
+}
+
+static int svc_exec_reply_id(struct call *c, ExecId *id,
+                             ProtobufCMessage **resp)
+{
+	Flyteidl__Admin__ExecutionCreateResponse *r =
+	    call_new(c, &flyteidl__admin__execution_create_response__descriptor);
+
+	if (r == NULL)
+		return call_error(c, RPC_RESOURCE_EXHAUSTED, "out of memory");
+	r->id = id;
+	*resp = &r->base;
+	return 0;
+}
+
+/* ValidateExecutionRequest (§3.1). */
+static int svc_exec_check_request(struct call *c,
+                                  const Flyteidl__Admin__ExecutionCreateRequest *r)
+{
+	const Flyteidl__Admin__ExecutionSpec *sp = r->spec;
+	const Flyteidl__Core__Identifier *lp;
+
+	if (svc_exec_empty(r->project))
+		return call_error(c, RPC_INVALID_ARGUMENT, "missing project");
+	if (svc_exec_empty(r->domain))
+		return call_error(c, RPC_INVALID_ARGUMENT, "missing domain");
+	if (sp == NULL)
+		return call_error(c, RPC_INVALID_ARGUMENT, "missing spec");
+	lp = sp->launch_plan;
+	if (lp == NULL)
+		return call_error(c, RPC_INVALID_ARGUMENT,
+		                  "missing launch_plan");
+	if (lp->resource_type != FLYTEIDL__CORE__RESOURCE_TYPE__LAUNCH_PLAN &&
+	    lp->resource_type != FLYTEIDL__CORE__RESOURCE_TYPE__TASK)
+		return call_error(c, RPC_INVALID_ARGUMENT,
+		                  "Invalid reference entity resource type %d: "
+		                  "spec.launch_plan must be a LAUNCH_PLAN or a "
+		                  "TASK",
+		                  (int)lp->resource_type);
+	if (svc_exec_empty(lp->project))
+		return call_error(c, RPC_INVALID_ARGUMENT,
+		                  "missing project in spec.launch_plan");
+	if (svc_exec_empty(lp->domain))
+		return call_error(c, RPC_INVALID_ARGUMENT,
+		                  "missing domain in spec.launch_plan");
+	if (svc_exec_empty(lp->name))
+		return call_error(c, RPC_INVALID_ARGUMENT,
+		                  "missing name in spec.launch_plan");
+	if (svc_exec_empty(lp->version))
+		return call_error(c, RPC_INVALID_ARGUMENT,
+		                  "missing version in spec.launch_plan");
+	if (sp->notification_overrides_case ==
+	        FLYTEIDL__ADMIN__EXECUTION_SPEC__NOTIFICATION_OVERRIDES_NOTIFICATIONS &&
+	    sp->notifications != NULL) {
+		int rc = svc_check_notifications(
+		    c, sp->notifications->notifications,
+		    sp->notifications->n_notifications);
+		if (rc != 0)
+			return rc;
+	}
+	return svc_check_labels(c, sp->labels);
+}
+
+static int svc_create_execution(struct call *c, const ProtobufCMessage *req,
+                                ProtobufCMessage **resp)
+{
+	const Flyteidl__Admin__ExecutionCreateRequest *r =
+	    (const Flyteidl__Admin__ExecutionCreateRequest *)req;
+	struct svc_exec_launch l = {0};
+	int rc;
+
+	rc = svc_exec_check_request(c, r);
+	if (rc != 0)
+		return rc;
+	l.project = r->project;
+	l.domain = r->domain;
+	l.name = r->name;
+	l.org = r->org;
+	l.spec = r->spec;
+	/* Legacy clients put the inputs in the spec. */
+	l.inputs = r->inputs != NULL && r->inputs->n_literals > 0
+	               ? r->inputs
+	               : r->spec->inputs;
+	rc = svc_exec_launch(c, &l);
+	if (rc != 0)
+		return rc;
+	return svc_exec_reply_id(c, l.out_id, resp);
+}
+
+/* RelaunchExecution and RecoverExecution (§3.6, §3.7): the original's
+ * spec and user inputs through the whole create path again. */
+static int svc_exec_again(struct call *c, const ExecId *id, const char *name,
+                          int mode, ProtobufCMessage **resp,
+                          Flyteidl__Admin__ExecutionSpec **specp,
+                          const Flyteidl__Core__LiteralMap **inputsp,
+                          int64_t *source)
+{
+	struct repo_exec row;
+	Flyteidl__Admin__ExecutionSpec *sp;
+	ProtobufCMessage *in = NULL;
+	int rc;
+
+	(void)resp;
+	rc = svc_exec_load(c, id, &row);
+	if (rc != 0)
+		return rc;
+	sp = svc_unpack(c, &flyteidl__admin__execution_spec__descriptor,
+	                row.spec, row.spec_len, "execution spec");
+	if (sp == NULL)
+		return -c->code;
+	if (!svc_exec_empty(row.user_inputs_uri)) {
+		rc = svc_blob_get_msg(c, row.user_inputs_uri,
+		                      &flyteidl__core__literal_map__descriptor,
+		                      SVC_EXEC_DATA_MAX, &in);
+		if (rc != 0)
+			return rc;
+	}
+	*inputsp = in != NULL ? (const Flyteidl__Core__LiteralMap *)in
+	                      : sp->inputs;
+	if (sp->metadata == NULL) {
+		sp->metadata = call_new(c, &flyteidl__admin__execution_metadata__descriptor);
+		if (sp->metadata == NULL)
+			return call_error(c, RPC_RESOURCE_EXHAUSTED,
+			                  "out of memory");
+	}
+	sp->metadata->mode = (Flyteidl__Admin__ExecutionMetadata__ExecutionMode)mode;
+	sp->metadata->reference_execution = (ExecId *)id;
+	sp->metadata->parent_node_execution = NULL;
+	sp->metadata->system_metadata = NULL;
+	sp->inputs = NULL;
+	*specp = sp;
+	*source = row.id;
+	(void)name;
+	return 0;
+}
+
+static int svc_relaunch_execution(struct call *c, const ProtobufCMessage *req,
+                                  ProtobufCMessage **resp)
+{
+	const Flyteidl__Admin__ExecutionRelaunchRequest *r =
+	    (const Flyteidl__Admin__ExecutionRelaunchRequest *)req;
+	struct svc_exec_launch l = {0};
+	int rc;
+
+	rc = svc_exec_again(c, r->id, r->name,
+	                    FLYTEIDL__ADMIN__EXECUTION_METADATA__EXECUTION_MODE__RELAUNCH,
+	                    resp, &l.spec, &l.inputs, &l.source_execution_id);
+	if (rc != 0)
+		return rc;
+	l.spec->overwrite_cache = r->overwrite_cache;
+	l.project = r->id->project;
+	l.domain = r->id->domain;
+	l.org = r->id->org;
+	l.name = r->name;
+	rc = svc_exec_launch(c, &l);
+	if (rc != 0)
+		return rc;
+	return svc_exec_reply_id(c, l.out_id, resp);
+}
+
+static int svc_recover_execution(struct call *c, const ProtobufCMessage *req,
+                                 ProtobufCMessage **resp)
+{
+	const Flyteidl__Admin__ExecutionRecoverRequest *r =
+	    (const Flyteidl__Admin__ExecutionRecoverRequest *)req;
+	struct svc_exec_launch l = {0};
+	int rc;
+
+	rc = svc_exec_again(c, r->id, r->name,
+	                    FLYTEIDL__ADMIN__EXECUTION_METADATA__EXECUTION_MODE__RECOVERED,
+	                    resp, &l.spec, &l.inputs, &l.source_execution_id);
+	if (rc != 0)
+		return rc;
+	if (r->metadata != NULL)
+		l.spec->metadata->parent_node_execution =
+		    r->metadata->parent_node_execution;
+	l.project = r->id->project;
+	l.domain = r->id->domain;
+	l.org = r->id->org;
+	l.name = r->name;
+	rc = svc_exec_launch(c, &l);
+	if (rc != 0)
+		return rc;
+	return svc_exec_reply_id(c, l.out_id, resp);
+}
+
+/* ------------------------------------------------------------------ */
+/* Get, list, update, terminate                                        */
+/* ------------------------------------------------------------------ */
+
+static int svc_get_execution(struct call *c, const ProtobufCMessage *req,
+                             ProtobufCMessage **resp)
+{
+	const Flyteidl__Admin__WorkflowExecutionGetRequest *r =
+	    (const Flyteidl__Admin__WorkflowExecutionGetRequest *)req;
+	Flyteidl__Admin__Execution *e;
+	struct repo_exec row;
+	int rc;
+
+	rc = svc_exec_load(c, r->id, &row);
+	if (rc != 0)
+		return rc;
+	e = svc_exec_msg(c, &row);
+	if (e == NULL)
+		return -c->code;
+	*resp = &e->base;
+	return 0;
+}
+
+/* Lists trim error messages to this many bytes (§5.5). */
+#define SVC_EXEC_LIST_ERR_MAX 100
+
+/* Cut s to at most max bytes without splitting a UTF-8 sequence. */
+static char *svc_exec_trim(struct arena *a, const char *s, size_t max)
+{
+	size_t n = strlen(s);
+
+	if (n <= max)
+		return (char *)s;
+	n = max;
+	while (n > 0 && ((unsigned char)s[n] & 0xC0) == 0x80)
+		n--;
+	return arena_strndup(a, s, n);
+}
+
+struct svc_exec_list_ctx {
+	struct call *c;
+	Flyteidl__Admin__Execution **v;
+	size_t n, cap;
+	int failed;
+};
+
+static int svc_exec_list_row(void *arg, const struct keel_db_val *cols,
+                             size_t ncols)
+{
+	struct svc_exec_list_ctx *x = arg;
+	struct repo_exec row;
+	Flyteidl__Admin__Execution *e;
+
+	if (repo_exec_decode(x->c->arena, cols, ncols, &row) != 0)
+		return KEEL_ENOMEM;
+	e = svc_exec_msg(x->c, &row);
+	if (e == NULL) {
+		x->failed = 1;
+		return KEEL_EINTERNAL;
+	}
+	/* Lists carry no inputs (§5.5). */
+	e->spec->inputs = NULL;
+	e->closure->computed_inputs = NULL;
+	if (e->closure->output_result_case ==
+	        FLYTEIDL__ADMIN__EXECUTION_CLOSURE__OUTPUT_RESULT_ERROR &&
+	    e->closure->error != NULL && e->closure->error->message != NULL)
+		e->closure->error->message = svc_exec_trim(
+		    x->c->arena, e->closure->error->message,
+		    SVC_EXEC_LIST_ERR_MAX);
+	x->v = arena_grow(x->c->arena, x->v, x->n, &x->cap, sizeof(*x->v));
+	if (x->v == NULL)
+		return KEEL_ENOMEM;
+	x->v[x->n++] = e;
+	return 0;
+}
+
+static int svc_list_executions(struct call *c, const ProtobufCMessage *req,
+                               ProtobufCMessage **resp)
+{
+	const Flyteidl__Admin__ResourceListRequest *r =
+	    (const Flyteidl__Admin__ResourceListRequest *)req;
+	struct svc_list_req lr = {"ListExecutions"};
+	struct repo_list q = {0};
+	struct svc_exec_list_ctx x = {c};
+	struct filter f;
+	struct svc_page page;
+	struct keel_db_val args[3];
+	Flyteidl__Admin__ExecutionList *out;
+	char *from, *where;
+	size_t n = 0, nargs = 0;
+	int rc;
+
+	if (r->id == NULL || svc_exec_empty(r->id->project))
+		return call_error(c, RPC_INVALID_ARGUMENT, "missing project");
+	if (svc_exec_empty(r->id->domain))
+		return call_error(c, RPC_INVALID_ARGUMENT, "missing domain");
+	lr.limit = r->limit;
+	lr.filters = r->filters;
+	lr.sort_by = r->sort_by;
+	lr.token = r->token;
+	lr.cols = repo_exec_cols;
+	lr.ncols = repo_exec_ncols;
+	lr.primary = "execution";
+	lr.joined = repo_exec_joined;
+	lr.default_sort = "created_at";
+	lr.default_asc = 0;
+	rc = svc_list_prepare(c, &lr, &q, &f, &page);
+	if (rc != 0)
+		return rc;
+	args[nargs++] = db_str(r->id->project);
+	args[nargs++] = db_str(r->id->domain);
+	if (!svc_exec_empty(r->id->name))
+		args[nargs++] = db_str(r->id->name);
+	/* Archived executions are hidden unless a filter asks about state
+	 * (§3.9). */
+	where = arena_printf(c->arena, "e.project = ? AND e.domain = ?%s%s",
+	                     nargs > 2 ? " AND e.name = ?" : "",
+	                     filter_uses_col(&f, "state") ? ""
+	                                                  : " AND e.state = 0");
+	from = arena_printf(
+	    c->arena, "executions e%s%s%s%s",
+	    filter_uses(&f, "launch_plan")
+	        ? " JOIN launch_plans l ON l.id = e.launch_plan_id"
+	        : "",
+	    filter_uses(&f, "workflow") ? " JOIN workflows w ON w.id = "
+	                                  "e.workflow_id"
+	                                : "",
+	    filter_uses(&f, "task") ? " LEFT JOIN tasks tk ON tk.id = e.task_id"
+	                            : "",
+	    filter_uses(&f, "execution_tag") || filter_uses(&f, "admin_tag")
+	        ? " JOIN execution_tags t ON t.execution_id = e.id"
+	        : "");
+	if (where == NULL || from == NULL)
+		return call_error(c, RPC_RESOURCE_EXHAUSTED, "out of memory");
+	q.select = repo_exec_select;
+	q.from = from;
+	q.where = where;
+	q.args = args;
+	q.nargs = nargs;
+	q.id_sql = "e.id";
+	q.distinct = filter_uses(&f, "execution_tag") ||
+	             filter_uses(&f, "admin_tag");
+	out = call_new(c, &flyteidl__admin__execution_list__descriptor);
+	if (out == NULL)
+		return call_error(c, RPC_RESOURCE_EXHAUSTED, "out of memory");
+	rc = svc_list_exec(c, &lr, &q, &page, svc_exec_list_row, &x, &n,
+	                   &out->token);
+	if (rc != 0)
+		return x.failed ? -c->code : rc;
+	out->executions = x.v;
+	out->n_executions = x.n;
+	*resp = &out->base;
+	return 0;
+}
+
+struct svc_exec_update {
+	struct repo_exec *row;
+	const char *abort_purpose; /* terminate: queue an abort */
+};
+
+static int svc_exec_update_tx(struct db_conn *c, void *arg,
+                              struct keel_err *err)
+{
+	struct svc_exec_update *u = arg;
+	int rc = repo_exec_update(c, u->row, err);
+
+	if (rc != 0 || u->abort_purpose == NULL)
+		return rc;
+	return outbox_add(c, OUTBOX_ABORT, u->abort_purpose, u->row->id, NULL,
+	                  0, u->row->updated_at, err);
+}
+
+static int svc_update_execution(struct call *c, const ProtobufCMessage *req,
+                                ProtobufCMessage **resp)
+{
+	const Flyteidl__Admin__ExecutionUpdateRequest *r =
+	    (const Flyteidl__Admin__ExecutionUpdateRequest *)req;
+	Flyteidl__Admin__ExecutionClosure *cl;
+	struct svc_exec_update u = {0};
+	struct repo_exec row;
+	struct keel_err err = {0};
+	int64_t now = util_now_ms();
+	int rc;
+
+	rc = svc_exec_load(c, r->id, &row);
+	if (rc != 0)
+		return rc;
+	if (r->state != FLYTEIDL__ADMIN__EXECUTION_STATE__EXECUTION_ACTIVE &&
+	    r->state != FLYTEIDL__ADMIN__EXECUTION_STATE__EXECUTION_ARCHIVED)
+		return call_error(c, RPC_INVALID_ARGUMENT,
+		                  "invalid value for state: %d (want "
+		                  "EXECUTION_ACTIVE or EXECUTION_ARCHIVED)",
+		                  (int)r->state);
+	cl = svc_unpack(c, &flyteidl__admin__execution_closure__descriptor,
+	                row.closure, row.closure_len, "execution closure");
+	if (cl == NULL)
+		return -c->code;
+	cl->state_change_details =
+	    call_new(c, &flyteidl__admin__execution_state_change_details__descriptor);
+	if (cl->state_change_details == NULL)
+		return call_error(c, RPC_RESOURCE_EXHAUSTED, "out of memory");
+	cl->state_change_details->state = r->state;
+	cl->state_change_details->principal = (char *)c->principal;
+	cl->state_change_details->occurred_at = svc_ts(c, now);
+	row.state = (int)r->state;
+	row.closure = svc_pack(c, &cl->base, &row.closure_len);
+	row.updated_at = now;
+	if (row.closure == NULL)
+		return call_error(c, RPC_RESOURCE_EXHAUSTED, "out of memory");
+	u.row = &row;
+	rc = db_tx(c->svc->db, KEEL_DB_TX_WRITE, svc_exec_update_tx, &u, &err);
+	if (rc != 0)
+		return call_fail(c, rc, err.msg);
+	*resp = call_new(c, &flyteidl__admin__execution_update_response__descriptor);
+	return *resp ? 0 : call_error(c, RPC_RESOURCE_EXHAUSTED, "out of memory");
+}
+
+/* The EventFailureReason detail Flyte clients look for. */
+static void svc_exec_terminal_detail(struct call *c, const char *phase)
+{
+	Flyteidl__Admin__EventFailureReason *fr =
+	    call_new(c, &flyteidl__admin__event_failure_reason__descriptor);
+	Flyteidl__Admin__EventErrorAlreadyInTerminalState *t = call_new(
+	    c, &flyteidl__admin__event_error_already_in_terminal_state__descriptor);
+
+	if (fr == NULL || t == NULL)
+		return;
+	t->current_phase = (char *)phase;
+	fr->reason_case =
+	    FLYTEIDL__ADMIN__EVENT_FAILURE_REASON__REASON_ALREADY_IN_TERMINAL_STATE;
+	fr->already_in_terminal_state = t;
+	c->detail = &fr->base;
+}
+
+static int svc_terminate_execution(struct call *c, const ProtobufCMessage *req,
+                                   ProtobufCMessage **resp)
+{
+	const Flyteidl__Admin__ExecutionTerminateRequest *r =
+	    (const Flyteidl__Admin__ExecutionTerminateRequest *)req;
+	Flyteidl__Admin__ExecutionClosure *cl;
+	Flyteidl__Admin__AbortMetadata *am;
+	struct svc_exec_update u = {0};
+	struct repo_exec row;
+	struct keel_err err = {0};
+	int64_t now = util_now_ms();
+	int rc, phase;
+
+	rc = svc_exec_load(c, r->id, &row);
+	if (rc != 0)
+		return rc;
+	phase = svc_wf_phase_parse(row.phase);
+	if (svc_wf_phase_terminal(phase)) {
+		rc = call_error(c, RPC_FAILED_PRECONDITION,
+		                "Cannot abort an already terminated workflow "
+		                "execution: [%s/%s/%s] is %s",
+		                row.project, row.domain, row.name, row.phase);
+		svc_exec_terminal_detail(c, row.phase);
+		return rc;
+	}
+	cl = svc_unpack(c, &flyteidl__admin__execution_closure__descriptor,
+	                row.closure, row.closure_len, "execution closure");
+	am = call_new(c, &flyteidl__admin__abort_metadata__descriptor);
+	if (cl == NULL)
+		return -c->code;
+	if (am == NULL)
+		return call_error(c, RPC_RESOURCE_EXHAUSTED, "out of memory");
+	am->cause = r->cause ? r->cause : (char *)"";
+	am->principal = (char *)c->principal;
+	cl->output_result_case =
+	    FLYTEIDL__ADMIN__EXECUTION_CLOSURE__OUTPUT_RESULT_ABORT_METADATA;
+	cl->abort_metadata = am;
+	cl->phase = FLYTEIDL__CORE__WORKFLOW_EXECUTION__PHASE__ABORTING;
+	cl->updated_at = svc_ts(c, now);
+	row.phase = "ABORTING";
+	row.abort_cause = am->cause;
+	row.execution_updated_at = now;
+	row.updated_at = now;
+	row.closure = svc_pack(c, &cl->base, &row.closure_len);
+	if (row.closure == NULL || cl->updated_at == NULL)
+		return call_error(c, RPC_RESOURCE_EXHAUSTED, "out of memory");
+	u.row = &row;
+	u.abort_purpose = arena_printf(c->arena, "abort/%lld",
+	                               (long long)row.id);
+	if (u.abort_purpose == NULL)
+		return call_error(c, RPC_RESOURCE_EXHAUSTED, "out of memory");
+	rc = db_tx(c->svc->db, KEEL_DB_TX_WRITE, svc_exec_update_tx, &u, &err);
+	if (rc != 0)
+		return call_fail(c, rc, err.msg);
+	outbox_kick(c->svc->outbox);
+	*resp = call_new(c,
+	                 &flyteidl__admin__execution_terminate_response__descriptor);
+	return *resp ? 0 : call_error(c, RPC_RESOURCE_EXHAUSTED, "out of memory");
+}
+
+/* ------------------------------------------------------------------ */
+/* GetExecutionData                                                    */
+/* ------------------------------------------------------------------ */
+
+/*
+ * One side of a data response (§3.10): the UrlBlob (a signed URL when
+ * configured, else the object's URI) and the literal map itself when it
+ * is smaller than inline_data_max (0: always).
+ */
+int svc_exec_data_side(struct call *c, const char *uri,
+                              Flyteidl__Admin__UrlBlob **blob,
+                              Flyteidl__Core__LiteralMap **full)
+{
+	const struct svc_exec_cfg *cfg = &c->svc->exec;
+	Flyteidl__Admin__UrlBlob *b;
+	ProtobufCMessage *m = NULL;
+	int64_t size;
+
+	*blob = NULL;
+	*full = NULL;
+	if (svc_exec_empty(uri) || c->svc->blob == NULL)
+		return 0;
+	size = svc_blob_size(c, uri);
+	b = call_new(c, &flyteidl__admin__url_blob__descriptor);
+	if (b == NULL)
+		return call_error(c, RPC_RESOURCE_EXHAUSTED, "out of memory");
+	b->url = (char *)uri;
+	if (cfg->signed_urls) {
+		const char *u = svc_blob_sign(c, uri, cfg->signed_url_ttl_ms);
+		if (u != NULL)
+			b->url = (char *)u;
+	}
+	b->bytes = size > 0 ? size : 0;
+	*blob = b;
+	if (size < 0 || (cfg->inline_data_max > 0 && size >= cfg->inline_data_max))
+		return 0;
+	/* A failed read leaves the map empty; the call still succeeds, as
+	 * in Flyte Admin. */
+	{
+		struct keel_err err = {0};
+		if (svc_blob_read(c->arena, c->svc, uri,
+		                  &flyteidl__core__literal_map__descriptor,
+		                  SVC_EXEC_DATA_MAX, &m, &err) != 0)
+			LOG_WARN("svc", "cannot read %s: %s", uri, err.msg);
+	}
+	*full = (Flyteidl__Core__LiteralMap *)m;
+	return 0;
+}
+
+static int svc_get_execution_data(struct call *c, const ProtobufCMessage *req,
+                                  ProtobufCMessage **resp)
+{
+	const Flyteidl__Admin__WorkflowExecutionGetDataRequest *r =
+	    (const Flyteidl__Admin__WorkflowExecutionGetDataRequest *)req;
+	Flyteidl__Admin__WorkflowExecutionGetDataResponse *out;
+	Flyteidl__Admin__ExecutionClosure *cl;
+	Flyteidl__Admin__ExecutionSpec *sp;
+	struct repo_exec row;
+	int rc;
+
+	rc = svc_exec_load(c, r->id, &row);
+	if (rc != 0)
+		return rc;
+	out = call_new(c,
+	               &flyteidl__admin__workflow_execution_get_data_response__descriptor);
+	cl = svc_unpack(c, &flyteidl__admin__execution_closure__descriptor,
+	                row.closure, row.closure_len, "execution closure");
+	sp = svc_unpack(c, &flyteidl__admin__execution_spec__descriptor,
+	                row.spec, row.spec_len, "execution spec");
+	if (cl == NULL || sp == NULL)
+		return -c->code;
+	if (out == NULL)
+		return call_error(c, RPC_RESOURCE_EXHAUSTED, "out of memory");
+	rc = svc_exec_data_side(c, row.inputs_uri, &out->inputs,
+	                        &out->full_inputs);
+	if (rc != 0)
+		return rc;
+	if (out->full_inputs == NULL && svc_exec_empty(row.inputs_uri))
+		out->full_inputs = sp->inputs; /* kept in the row */
+	if (cl->output_result_case ==
+	        FLYTEIDL__ADMIN__EXECUTION_CLOSURE__OUTPUT_RESULT_OUTPUTS &&
+	    cl->outputs != NULL &&
+	    cl->outputs->data_case == FLYTEIDL__ADMIN__LITERAL_MAP_BLOB__DATA_URI) {
+		rc = svc_exec_data_side(c, cl->outputs->uri, &out->outputs,
+		                        &out->full_outputs);
+		if (rc != 0)
+			return rc;
+	} else if (cl->output_result_case ==
+	               FLYTEIDL__ADMIN__EXECUTION_CLOSURE__OUTPUT_RESULT_OUTPUT_DATA &&
+	           cl->output_data != NULL) {
+		size_t n = protobuf_c_message_get_packed_size(&cl->output_data->base);
+		if (c->svc->exec.inline_data_max == 0 ||
+		    (int64_t)n < c->svc->exec.inline_data_max)
+			out->full_outputs = cl->output_data;
+	}
+	*resp = &out->base;
+	return 0;
+}
+
+const struct svc_route svc_execution_routes[] = {
+    {"/flyteidl.service.AdminService/CreateExecution", svc_create_execution},
+    {"/flyteidl.service.AdminService/RelaunchExecution",
+     svc_relaunch_execution},
+    {"/flyteidl.service.AdminService/RecoverExecution",
+     svc_recover_execution},
+    {"/flyteidl.service.AdminService/GetExecution", svc_get_execution},
+    {"/flyteidl.service.AdminService/ListExecutions", svc_list_executions},
+    {"/flyteidl.service.AdminService/UpdateExecution", svc_update_execution},
+    {"/flyteidl.service.AdminService/TerminateExecution",
+     svc_terminate_execution},
+    {"/flyteidl.service.AdminService/GetExecutionData",
+     svc_get_execution_data},
+    {NULL, NULL},
+};
+
+/* ------------------------------------------------------------------ */
+/* The outbox handlers: launch and abort on the configured target      */
+/* ------------------------------------------------------------------ */
+
+/*
+ * Apply a phase the data plane (or its absence) decided, to the row
+ * read inside the transaction: phase column and closure, updated time,
+ * and for FAILED a SYSTEM error.  Only from the expected current phase,
+ * so a late launch never overwrites what events already recorded.
+ */
+static int svc_exec_worker_phase(struct db_conn *c, struct arena *a,
+                                 int64_t exec_id, const char *from,
+                                 int to, const char *err_code,
+                                 const char *err_msg, struct keel_err *err)
+{
+	Flyteidl__Admin__ExecutionClosure *cl;
+	struct repo_exec row;
+	int64_t now = util_now_ms();
+	int rc;
+
+	rc = repo_exec_read_id(c, a, exec_id, &row, err);
+	if (rc == KEEL_ENOTFOUND)
+		return 0;
+	if (rc != 0)
+		return rc;
+	if (strcmp(row.phase, from) != 0)
+		return 0;
+	cl = (Flyteidl__Admin__ExecutionClosure *)protobuf_c_message_unpack(
+	    &flyteidl__admin__execution_closure__descriptor,
+	    arena_pb_allocator(a), row.closure_len,
+	    row.closure ? row.closure : (const uint8_t *)"");
+	if (cl == NULL)
+		return keel_err_set(err, KEEL_EDATALOSS,
+		                    "execution %lld: closure does not decode",
+		                    (long long)exec_id);
+	cl->phase = (Flyteidl__Core__WorkflowExecution__Phase)to;
+	cl->updated_at = svc_exec_ts(a, now);
+	if (err_msg != NULL) {
+		Flyteidl__Core__ExecutionError *e = arena_alloc(a, sizeof(*e));
+		if (e == NULL)
+			return KEEL_ENOMEM;
+		flyteidl__core__execution_error__init(e);
+		e->code = (char *)err_code;
+		e->message = (char *)err_msg;
+		e->kind = FLYTEIDL__CORE__EXECUTION_ERROR__ERROR_KIND__SYSTEM;
+		cl->output_result_case =
+		    FLYTEIDL__ADMIN__EXECUTION_CLOSURE__OUTPUT_RESULT_ERROR;
+		cl->error = e;
+		row.error_kind = "SYSTEM";
+		row.error_code = err_code;
+	}
+	if (svc_wf_phase_terminal(to) && row.started_at > 0)
+		row.duration = now - row.started_at;
+	row.phase = svc_wf_phase_name(to);
+	row.execution_updated_at = now;
+	row.updated_at = now;
+	{
+		size_t n = protobuf_c_message_get_packed_size(&cl->base);
+		uint8_t *b = arena_alloc(a, n ? n : 1);
+		if (b == NULL || cl->updated_at == NULL)
+			return KEEL_ENOMEM;
+		row.closure_len = protobuf_c_message_pack(&cl->base, b);
+		row.closure = b;
+	}
+	return repo_exec_update(c, &row, err);
+}
+
+/* The "none" target: nothing runs the execution.  A launch is accepted
+ * (the execution waits in QUEUED for a data plane that reports through
+ * the event API) and an abort completes at once. */
+static int svc_exec_none_run(void *arg, const struct outbox_row *r,
+                             struct keel_err *err)
+{
+	(void)arg;
+	(void)r;
+	(void)err;
+	return 0;
+}
+
+static int svc_exec_launch_done(void *arg, struct db_conn *c,
+                                const struct outbox_row *r,
+                                struct keel_err *err)
+{
+	(void)arg;
+	return svc_exec_worker_phase(c, r->arena, r->execution_id, "UNDEFINED",
+	                             FLYTEIDL__CORE__WORKFLOW_EXECUTION__PHASE__QUEUED,
+	                             NULL, NULL, err);
+}
+
+static int svc_exec_launch_dead(void *arg, struct db_conn *c,
+                                const struct outbox_row *r, const char *why,
+                                struct keel_err *err)
+{
+	const char *msg = arena_printf(r->arena,
+	                               "failed to launch the execution on the "
+	                               "data plane: %s",
+	                               why);
+	(void)arg;
+	if (msg == NULL)
+		return KEEL_ENOMEM;
+	/* From UNDEFINED only: events may have moved it on meanwhile. */
+	return svc_exec_worker_phase(c, r->arena, r->execution_id, "UNDEFINED",
+	                             FLYTEIDL__CORE__WORKFLOW_EXECUTION__PHASE__FAILED,
+	                             "LaunchFailed", msg, err);
+}
+
+static int svc_exec_abort_done(void *arg, struct db_conn *c,
+                               const struct outbox_row *r,
+                               struct keel_err *err)
+{
+	(void)arg;
+	return svc_exec_worker_phase(c, r->arena, r->execution_id, "ABORTING",
+	                             FLYTEIDL__CORE__WORKFLOW_EXECUTION__PHASE__ABORTED,
+	                             NULL, NULL, err);
+}
+
+static struct outbox_handler svc_exec_hs[2];
+
+const struct outbox_handler *svc_exec_handlers(size_t *n)
+{
+	*n = UTIL_ARRAY_LEN(svc_exec_hs);
+	return svc_exec_hs;
+}
+
+int svc_exec_start(struct svc *s, char *errbuf, size_t errlen)
+{
+	struct outbox_cfg cfg = {0};
+	struct keel_err err = {0};
+
+	if (s->exec.target != NULL && strcmp(s->exec.target, "none") != 0) {
+		util_fmt(errbuf, errlen,
+		         "[executions] target = \"%s\": the only data-plane "
+		         "target is none",
+		         s->exec.target);
+		return KEEL_EINVAL;
+	}
+	svc_exec_hs[0] = (struct outbox_handler){
+	    OUTBOX_LAUNCH, svc_exec_none_run, svc_exec_launch_done,
+	    svc_exec_launch_dead, s};
+	svc_exec_hs[1] = (struct outbox_handler){
+	    OUTBOX_ABORT, svc_exec_none_run, svc_exec_abort_done, NULL, s};
+	if (s->exec.outbox_workers == 0)
+		return 0;
+	cfg.workers = s->exec.outbox_workers;
+	cfg.max_attempts = s->exec.outbox_attempts;
+	cfg.backoff_ms = s->exec.outbox_backoff_ms;
+	cfg.backoff_max_ms = s->exec.outbox_backoff_max_ms;
+	cfg.lease_ms = s->exec.outbox_lease_ms;
+	cfg.poll_ms = 1000;
+	if (outbox_start(s->db, &cfg, svc_exec_hs, 2, &s->outbox,
+	                 &err) != 0) {
+		util_fmt(errbuf, errlen, "%s", err.msg);
+		return KEEL_ENOMEM;
+	}
+	return 0;
+}
+
+void svc_exec_stop(struct svc *s)
+{
+	outbox_stop(s->outbox);
+	s->outbox = NULL;
+}
