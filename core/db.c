@@ -1,5 +1,12 @@
 /*
  * db.c -- connection pool and transactions over a db plugin.
+ *
+ * Reads run on pooled connections.  On single-writer drivers (SQLite)
+ * write transactions go to one writer thread with a connection of its own:
+ * it takes every queued write (up to a batch limit) and runs them in one
+ * transaction, each inside SAVEPOINT keel_gc, so one fsync-ish commit pays
+ * for the whole batch while a failing function still only undoes its own
+ * writes.  Callers wait on their job; their stack stays valid meanwhile.
  */
 #include "config.h"
 
@@ -15,7 +22,8 @@
 #include "plugin.h"
 #include "util.h"
 
-#define DB_SQL_MAX 16384
+#define DB_SQL_MAX   16384
+#define DB_GROUP_MAX 64 /* default jobs per batch */
 
 struct db_conn {
 	struct db *db;
@@ -23,16 +31,49 @@ struct db_conn {
 	int busy;
 };
 
+/* A write transaction queued for the writer.  Lives on the caller's
+ * stack: the caller waits until done is set. */
+struct db_job {
+	db_tx_fn fn;
+	void *arg;
+	struct keel_err *err; /* the caller's */
+	int rc;
+	int done;
+	pthread_cond_t done_cv; /* with db->wq_lock */
+	struct db_job *next;
+};
+
+/* Writer thread states (wq_state). */
+enum { DB_WQ_NONE, DB_WQ_RUNNING, DB_WQ_FAILED };
+
 struct db {
 	struct plugin_instance *pi;
 	const struct keel_db_ops *ops;
 	void *self;
 	pthread_mutex_t lock;
 	pthread_cond_t free_cv;
-	pthread_mutex_t write_lock; /* single-writer drivers */
+	/* Serialises writes when the writer thread could not start. */
+	pthread_mutex_t write_lock;
+
+	/* Group commit, single-writer drivers; all under wq_lock. */
+	pthread_mutex_t wq_lock;
+	pthread_cond_t wq_cv; /* jobs queued, or stopping */
+	struct db_job *wq_head, *wq_tail;
+	unsigned wq_max; /* jobs per batch */
+	int wq_state;    /* DB_WQ_* */
+	int wq_stop;
+	pthread_t writer;
+	uint64_t st_batches, st_jobs;
+	unsigned st_max;
+	struct db_conn wconn; /* the writer thread's own */
+
 	unsigned n;
 	struct db_conn conns[];
 };
+
+/* The db whose writer thread this is: a write db_tx from inside a write
+ * function would wait for itself. */
+static _Thread_local const struct db *db_writer_of;
 
 struct keel_db_val db_str(const char *s)
 {
@@ -59,6 +100,10 @@ int db_open(struct plugin_instance *pi, unsigned nconns, struct db **out,
 	pthread_mutex_init(&db->lock, NULL);
 	pthread_cond_init(&db->free_cv, NULL);
 	pthread_mutex_init(&db->write_lock, NULL);
+	pthread_mutex_init(&db->wq_lock, NULL);
+	pthread_cond_init(&db->wq_cv, NULL);
+	db->wq_max = DB_GROUP_MAX;
+	db->wconn.db = db;
 	for (unsigned i = 0; i < nconns; i++)
 		db->conns[i].db = db;
 	rc = db->ops->conn_open(db->self, &db->conns[0].drv, &ke);
@@ -74,15 +119,49 @@ int db_open(struct plugin_instance *pi, unsigned nconns, struct db **out,
 
 void db_close(struct db *db)
 {
+	int running;
+
 	if (db == NULL)
 		return;
+	/* The writer finishes what is queued, then exits. */
+	pthread_mutex_lock(&db->wq_lock);
+	db->wq_stop = 1;
+	running = db->wq_state == DB_WQ_RUNNING;
+	pthread_cond_signal(&db->wq_cv);
+	pthread_mutex_unlock(&db->wq_lock);
+	if (running)
+		pthread_join(db->writer, NULL);
+	if (db->wconn.drv != NULL)
+		db->ops->conn_close(db->wconn.drv);
 	for (unsigned i = 0; i < db->n; i++)
 		if (db->conns[i].drv != NULL)
 			db->ops->conn_close(db->conns[i].drv);
 	pthread_mutex_destroy(&db->lock);
 	pthread_cond_destroy(&db->free_cv);
 	pthread_mutex_destroy(&db->write_lock);
+	pthread_mutex_destroy(&db->wq_lock);
+	pthread_cond_destroy(&db->wq_cv);
 	free(db);
+}
+
+void db_set_group_commit(struct db *db, unsigned max_batch)
+{
+	pthread_mutex_lock(&db->wq_lock);
+	db->wq_max = max_batch > 0 ? max_batch : 1;
+	pthread_mutex_unlock(&db->wq_lock);
+}
+
+void db_group_stats(struct db *db, uint64_t *batches, uint64_t *jobs,
+                    unsigned *max_batch)
+{
+	pthread_mutex_lock(&db->wq_lock);
+	if (batches != NULL)
+		*batches = db->st_batches;
+	if (jobs != NULL)
+		*jobs = db->st_jobs;
+	if (max_batch != NULL)
+		*max_batch = db->st_max;
+	pthread_mutex_unlock(&db->wq_lock);
 }
 
 const char *db_dialect(const struct db *db)
@@ -154,11 +233,11 @@ static void db_backoff(int attempt)
 		;
 }
 
-int db_tx(struct db *db, uint32_t flags, db_tx_fn fn, void *arg,
-          struct keel_err *err)
+/* One transaction on a pooled connection, retried on KEEL_EAGAIN; single
+ * holds write_lock around it. */
+static int db_tx_pool(struct db *db, uint32_t flags, int single, db_tx_fn fn,
+                      void *arg, struct keel_err *err)
 {
-	int single = (flags & KEEL_DB_TX_WRITE) &&
-	             (db->ops->caps & KEEL_DB_CAP_SINGLE_WRITER);
 	struct db_conn *c;
 	int rc = 0;
 
@@ -201,6 +280,268 @@ int db_tx(struct db *db, uint32_t flags, db_tx_fn fn, void *arg,
 	if (single)
 		pthread_mutex_unlock(&db->write_lock);
 	db_release(c);
+	return rc;
+}
+
+/* Roll the writer's transaction back; a connection that cannot is
+ * dropped (reopened by the next attempt). */
+static void db_writer_rollback(struct db *db, int rc)
+{
+	struct keel_err rerr = {0};
+
+	if (db->wconn.drv != NULL &&
+	    db->ops->rollback(db->wconn.drv, &rerr) != 0 && rc != KEEL_EAGAIN)
+		db_discard(&db->wconn);
+}
+
+/* Run a job's function inside its own savepoint; a failure other than
+ * KEEL_EAGAIN is the job's result and undoes only its writes.  Returns
+ * 0 or the code that fails the whole transaction. */
+static int db_job_savepoint(struct db_conn *c, struct db_job *j,
+                            struct keel_err *err)
+{
+	int rc;
+
+	rc = db_exec(c, "SAVEPOINT keel_gc", NULL, 0, NULL, err);
+	if (rc != 0)
+		return rc;
+	memset(j->err, 0, sizeof(*j->err));
+	j->rc = j->fn(c, j->arg, j->err);
+	if (j->rc == KEEL_EAGAIN) {
+		*err = *j->err;
+		return j->rc;
+	}
+	if (j->rc != 0) {
+		struct keel_err rerr = {0};
+
+		rc = db_exec(c, "ROLLBACK TO keel_gc", NULL, 0, NULL, &rerr);
+		/* The engine may have rolled the whole transaction back
+		 * itself (disk full, I/O error): name the cause too. */
+		if (rc != 0) {
+			keel_err_set(err, rc, "%s (after: %s)", rerr.msg,
+			             j->err->msg);
+			err->sys = rerr.sys;
+			return rc;
+		}
+	}
+	return db_exec(c, "RELEASE keel_gc", NULL, 0, NULL, err);
+}
+
+/*
+ * One attempt at a batch of n jobs in one transaction.  Returns 0 when
+ * every job has its result (*committed tells whether the transaction
+ * committed), or the batch's failure in err with *retry set when it is
+ * worth running the whole batch again.  A lone job needs no savepoint:
+ * its failure rolls back the transaction, as a pooled db_tx would.
+ */
+static int db_batch_once(struct db *db, struct db_job *batch, unsigned n,
+                         int *committed, int *retry, struct keel_err *err)
+{
+	struct db_conn *c = &db->wconn;
+	int rc;
+
+	*committed = 0;
+	*retry = 0;
+	if (c->drv == NULL) {
+		rc = db->ops->conn_open(db->self, &c->drv, err);
+		if (rc != 0) {
+			c->drv = NULL;
+			*retry = rc == KEEL_EAGAIN;
+			return rc;
+		}
+	}
+	rc = db->ops->begin(c->drv, KEEL_DB_TX_WRITE, err);
+	if (rc != 0) {
+		*retry = rc == KEEL_EAGAIN;
+		return rc;
+	}
+	if (n == 1) {
+		memset(batch->err, 0, sizeof(*batch->err));
+		batch->rc = batch->fn(c, batch->arg, batch->err);
+		if (batch->rc == KEEL_EAGAIN) {
+			rc = KEEL_EAGAIN;
+			*err = *batch->err;
+			*retry = 1;
+			goto fail;
+		}
+		if (batch->rc != 0) {
+			db_writer_rollback(db, batch->rc);
+			return 0;
+		}
+	} else {
+		for (struct db_job *j = batch; j != NULL; j = j->next) {
+			rc = db_job_savepoint(c, j, err);
+			if (rc != 0) {
+				/* Savepoint trouble leaves the transaction in
+				 * an unknown state: start over. */
+				*retry = 1;
+				goto fail;
+			}
+		}
+	}
+	rc = db->ops->commit(c->drv, err);
+	if (rc != 0) {
+		*retry = rc == KEEL_EAGAIN;
+		goto fail;
+	}
+	*committed = 1;
+	return 0;
+
+fail:
+	db_writer_rollback(db, rc);
+	return rc;
+}
+
+/* Run a batch until it commits or fails for good, with backoff; a batch
+ * failure becomes every job's result.  Returns whether it committed. */
+static int db_batch_run(struct db *db, struct db_job *batch, unsigned n)
+{
+	struct keel_err err;
+	int rc = 0, committed = 0, retry = 0;
+
+	for (int attempt = 0; attempt < DB_RETRIES; attempt++) {
+		memset(&err, 0, sizeof(err));
+		if (attempt > 0)
+			db_backoff(attempt);
+		rc = db_batch_once(db, batch, n, &committed, &retry, &err);
+		if (rc == 0 || !retry)
+			break;
+		if (rc == KEEL_EAGAIN && err.sys != 0)
+			db_discard(&db->wconn); /* lost connection */
+		LOG_DEBUG("db", "batch of %u: retry %d after: %s", n,
+		          attempt + 1, err.msg);
+	}
+	if (rc != 0) {
+		if (err.code == 0)
+			err.code = rc;
+		for (struct db_job *j = batch; j != NULL; j = j->next) {
+			j->rc = rc;
+			*j->err = err;
+		}
+	}
+	return committed;
+}
+
+static void *db_writer_main(void *p)
+{
+	struct db *db = p;
+	struct db_job *batch, *last, *next;
+	unsigned n, ok;
+	int committed;
+
+	db_writer_of = db;
+	pthread_mutex_lock(&db->wq_lock);
+	for (;;) {
+		while (db->wq_head == NULL && !db->wq_stop)
+			pthread_cond_wait(&db->wq_cv, &db->wq_lock);
+		if (db->wq_head == NULL)
+			break; /* stopping, and nothing left to do */
+		/* Take the oldest jobs, in order: serial order is queue
+		 * order. */
+		batch = last = db->wq_head;
+		for (n = 1; n < db->wq_max && last->next != NULL; n++)
+			last = last->next;
+		db->wq_head = last->next;
+		if (db->wq_head == NULL)
+			db->wq_tail = NULL;
+		last->next = NULL;
+		pthread_mutex_unlock(&db->wq_lock);
+
+		committed = db_batch_run(db, batch, n);
+		ok = 0;
+		for (struct db_job *j = batch; j != NULL; j = j->next)
+			ok += j->rc == 0;
+
+		pthread_mutex_lock(&db->wq_lock);
+		if (committed) {
+			db->st_batches++;
+			db->st_jobs += ok;
+			if (n > db->st_max)
+				db->st_max = n;
+		}
+		/* The caller may return as soon as we unlock. */
+		for (struct db_job *j = batch; j != NULL; j = next) {
+			next = j->next;
+			j->done = 1;
+			pthread_cond_signal(&j->done_cv);
+		}
+	}
+	pthread_mutex_unlock(&db->wq_lock);
+	return NULL;
+}
+
+/* Start the writer thread on first use; wq_lock held.  Without it writes
+ * fall back to write_lock and pooled connections. */
+static void db_writer_start(struct db *db)
+{
+	int rc;
+
+	rc = pthread_create(&db->writer, NULL, db_writer_main, db);
+	if (rc != 0) {
+		LOG_WARN("db", "cannot start the writer thread (%s): write "
+		         "transactions run one at a time",
+		         strerror(rc));
+		db->wq_state = DB_WQ_FAILED;
+		return;
+	}
+	pthread_setname_np(db->writer, "keel-dbwriter");
+	db->wq_state = DB_WQ_RUNNING;
+}
+
+/* Hand a write transaction to the writer thread and wait for it.
+ * *fallback is set when there is no writer thread to hand it to. */
+static int db_tx_group(struct db *db, db_tx_fn fn, void *arg,
+                       struct keel_err *err, int *fallback)
+{
+	struct db_job job = {.fn = fn, .arg = arg, .err = err};
+
+	*fallback = 0;
+	memset(err, 0, sizeof(*err));
+	if (db_writer_of == db)
+		return keel_err_set(err, KEEL_EINTERNAL,
+		                    "write transaction started from inside a "
+		                    "write transaction: it would wait for "
+		                    "itself");
+	if (pthread_cond_init(&job.done_cv, NULL) != 0)
+		return keel_err_set(err, KEEL_ENOMEM,
+		                    "cannot wait for the writer");
+	pthread_mutex_lock(&db->wq_lock);
+	if (db->wq_state == DB_WQ_NONE && !db->wq_stop)
+		db_writer_start(db);
+	if (db->wq_stop) {
+		job.rc = keel_err_set(err, KEEL_EAGAIN,
+		                      "the database is closing");
+		goto out_unlock;
+	}
+	if (db->wq_state != DB_WQ_RUNNING) {
+		*fallback = 1;
+		goto out_unlock;
+	}
+	if (db->wq_tail != NULL)
+		db->wq_tail->next = &job;
+	else
+		db->wq_head = &job;
+	db->wq_tail = &job;
+	pthread_cond_signal(&db->wq_cv);
+	while (!job.done)
+		pthread_cond_wait(&job.done_cv, &db->wq_lock);
+out_unlock:
+	pthread_mutex_unlock(&db->wq_lock);
+	pthread_cond_destroy(&job.done_cv);
+	return job.rc;
+}
+
+int db_tx(struct db *db, uint32_t flags, db_tx_fn fn, void *arg,
+          struct keel_err *err)
+{
+	int single = (flags & KEEL_DB_TX_WRITE) &&
+	             (db->ops->caps & KEEL_DB_CAP_SINGLE_WRITER);
+	int fallback = 1, rc = 0;
+
+	if (single)
+		rc = db_tx_group(db, fn, arg, err, &fallback);
+	if (fallback)
+		rc = db_tx_pool(db, flags, single, fn, arg, err);
 	if (rc != 0 && err->code == 0)
 		err->code = rc;
 	return rc;

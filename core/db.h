@@ -6,9 +6,12 @@
  * declare KEEL_DB_PH_DOLLAR it is rewritten to $1, $2... here.  The pool
  * hands each connection to one thread at a time (the ABI's promise to
  * drivers).  With KEEL_DB_CAP_SINGLE_WRITER (SQLite) write transactions are
- * serialised here rather than left to collide on the file lock.  A
- * transaction that fails with KEEL_EAGAIN (busy, serialization failure,
- * deadlock, lost connection) is rolled back and run again with backoff.
+ * serialised here rather than left to collide on the file lock: one writer
+ * thread, started on the first write, owns a connection of its own and
+ * group-commits what is queued (each function in its own savepoint, one
+ * COMMIT for the batch); reads keep to the pool.  A transaction that fails
+ * with KEEL_EAGAIN (busy, serialization failure, deadlock, lost
+ * connection) is rolled back and run again with backoff.
  */
 #ifndef KEEL_CORE_DB_H
 #define KEEL_CORE_DB_H
@@ -29,8 +32,18 @@ struct db_conn;
  * is reachable.  Returns 0 or KEEL_E* with a message in err. */
 int db_open(struct plugin_instance *pi, unsigned nconns, struct db **out,
             char *err, size_t errlen);
-/* Close every connection; no connection may be checked out. */
+/* Stop the writer thread once it has run the write transactions already
+ * queued, then close every connection; no connection may be checked out
+ * and no db_tx may start. */
 void db_close(struct db *db);
+
+/* Group commit on single-writer drivers: at most max_batch write
+ * transactions per COMMIT (default 64; 1: one COMMIT each, no grouping). */
+void db_set_group_commit(struct db *db, unsigned max_batch);
+/* Since db_open: COMMITs of the writer thread, write transactions they
+ * committed, and the most transactions one COMMIT carried. */
+void db_group_stats(struct db *db, uint64_t *batches, uint64_t *jobs,
+                    unsigned *max_batch);
 
 const char *db_dialect(const struct db *db);
 
@@ -48,6 +61,14 @@ uint32_t db_caps(const struct db *db);
  * times (KEEL_EAGAIN retries), so it must not have side effects outside
  * the database, or must reset them itself.  Returns fn's or the commit's
  * code; err describes the failure.
+ *
+ * On single-writer drivers a write fn runs on the writer thread, not the
+ * caller's (the caller waits, so arg and err may live on its stack): it
+ * must not use thread-local state of the caller, and must not start
+ * another write db_tx (KEEL_EINTERNAL).  It shares the COMMIT with other
+ * callers' functions that run before and after it in queue order; when
+ * it fails only its own writes are undone, but a KEEL_EAGAIN from it, or
+ * a failed COMMIT, fails or reruns the whole batch.
  */
 typedef int (*db_tx_fn)(struct db_conn *c, void *arg, struct keel_err *err);
 int db_tx(struct db *db, uint32_t flags, db_tx_fn fn, void *arg,

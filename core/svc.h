@@ -74,6 +74,7 @@ extern const struct svc_route svc_launch_plan_routes[];
 extern const struct svc_route svc_execution_routes[];
 extern const struct svc_route svc_event_routes[];
 extern const struct svc_route svc_node_routes[];
+extern const struct svc_route svc_signal_routes[];
 
 /* Handler for a method path, or NULL when not implemented. */
 rpc_handler svc_handler(const char *path);

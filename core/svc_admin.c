@@ -359,7 +359,8 @@ rpc_handler svc_handler(const char *path)
 	static const struct svc_route *const tables[] = {
 	    svc_admin_routes, svc_task_routes, svc_entity_routes,
 	    svc_workflow_routes, svc_launch_plan_routes,
-	    svc_execution_routes, svc_event_routes, svc_node_routes};
+	    svc_execution_routes, svc_event_routes, svc_node_routes,
+	    svc_signal_routes};
 
 	for (size_t t = 0; t < UTIL_ARRAY_LEN(tables); t++)
 		for (const struct svc_route *r = tables[t]; r->path; r++)

@@ -258,6 +258,10 @@ const IMPLEMENTED = {
 	GetTaskExecution: [grpc.status.INVALID_ARGUMENT, 'missing task_id'],
 	ListTaskExecutions: [grpc.status.INVALID_ARGUMENT, 'missing node execution id'],
 	GetTaskExecutionData: [grpc.status.INVALID_ARGUMENT, 'missing task_id'],
+	// SignalService
+	GetOrCreateSignal: [grpc.status.INVALID_ARGUMENT, 'missing id'],
+	ListSignals: [grpc.status.INVALID_ARGUMENT, 'missing execution_id'],
+	SetSignal: [grpc.status.INVALID_ARGUMENT, 'missing id'],
 };
 const DOMAINS = ['development', 'staging', 'production'];
 const HEALTH = { SERVING: 'SERVING' };
@@ -350,7 +354,7 @@ async function main() {
 			continue;
 		}
 		r = await call(clients[m.service], m.name, {});
-		if (m.service === 'AdminService' && IMPLEMENTED[m.name]) {
+		if (['AdminService', 'SignalService'].includes(m.service) && IMPLEMENTED[m.name]) {
 			const [code, sub] = IMPLEMENTED[m.name];
 			expect(r, code, sub, `${label} with an empty request: ${showCode(code)}`);
 		} else {
