@@ -119,6 +119,10 @@ static const struct keel_config_key main_http_schema[] = {
 	           "read"),
 	MAIN_RANGE("body_timeout", KEEL_CFG_DURATION, "30s", 100, 3600000,
 	           "time allowed to receive a request body (408 after)"),
+	MAIN_RANGE("group_commit_max", KEEL_CFG_INT, "64", 1, 4096,
+	           "most write transactions one commit of the embedded "
+	           "database (SQLite) groups, each in its own savepoint; 1: "
+	           "one commit per write"),
 	MAIN_RANGE("queue_size", KEEL_CFG_INT, "1024", 1, 1000000,
 	           "requests waiting for a worker; beyond it new ones get 503"),
 	MAIN_KEY("allow_cors", KEEL_CFG_BOOL, 0, "false",
@@ -192,6 +196,9 @@ static const struct keel_config_key main_executions_schema[] = {
 	MAIN_KEY("event_data", KEEL_CFG_STR, 0, "offload",
 	         "inline outputs in events: offload (to the blob store) or "
 	         "inline (kept in the row)"),
+	MAIN_KEY("cloud_events", KEEL_CFG_BOOL, 0, "false",
+	         "queue a cloud-event row of the outbox for every terminal "
+	         "workflow event (for an event sink to publish)"),
 	MAIN_KEY("signed_urls", KEEL_CFG_BOOL, 0, "false",
 	         "Get*Data returns signed URLs to inputs and outputs (else the "
 	         "objects' URIs)"),
@@ -563,6 +570,9 @@ static int main_exec_config(struct main_state *st)
 	x->event_data_inline = strcmp(ev, "inline") == 0;
 	conf_bool(st->executions, "signed_urls", &b);
 	x->signed_urls = b;
+	b = 0;
+	conf_bool(st->executions, "cloud_events", &b);
+	x->cloud_events = b;
 	conf_int(st->executions, "signed_url_ttl", &x->signed_url_ttl_ms);
 	conf_int(st->executions, "outbox_workers", &v);
 	x->outbox_workers = (unsigned)v;
@@ -858,6 +868,11 @@ static int main_open_db(struct main_state *st, unsigned nconns)
 		                         : DAEMON_EXIT_UNAVAILABLE;
 	if (db_open(st->inst[0], nconns, &st->db, st->err, sizeof(st->err)))
 		return DAEMON_EXIT_UNAVAILABLE;
+	{
+		int64_t g = 64;
+		conf_int(st->keeld, "group_commit_max", &g);
+		db_set_group_commit(st->db, (unsigned)g);
+	}
 	return 0;
 }
 

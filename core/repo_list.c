@@ -85,9 +85,13 @@ static int repo_list_tx(struct db_conn *c, void *arg, struct keel_err *err)
 	const struct repo_list *q = x->q;
 	struct keel_db_val a[REPO_LIST_ARGS_MAX];
 	size_t n = 0;
+	int rc;
 
 	x->n = 0;
 	x->more = 0;
+	rc = x->fn(x->arg, NULL, 0); /* start over */
+	if (rc != 0)
+		return rc;
 	for (size_t i = 0; i < q->nargs; i++)
 		a[n++] = q->args[i];
 	for (size_t i = 0; i < q->filter_nargs; i++)

@@ -46,7 +46,9 @@ struct repo_list {
  * select list + 2).  *n counts the rows passed to fn; *more is 1 when
  * rows follow, and then *last_val (text copied into buf of buflen, or an
  * integer) and *last_id are the last row's sort key, for the next token.
- * 0, or KEEL_E* with err set.
+ * A read that is retried (KEEL_EAGAIN) starts over: before the first
+ * row of every attempt fn is called with cols NULL and ncols 0, and must
+ * forget the rows it kept.  0, or KEEL_E* with err set.
  */
 int repo_list_run(struct db *db, const struct repo_list *q, keel_db_row_fn fn,
                   void *arg, size_t *n, int *more, struct keel_db_val *last_val,

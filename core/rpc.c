@@ -56,6 +56,9 @@ int rpc_code_from_keel(int keel_code)
 /* Reads start with Get/List; everything else changes state. */
 static const char *rpc_action_for(const char *name)
 {
+	/* Get-or-create writes. */
+	if (strncmp(name, "GetOrCreate", 11) == 0)
+		return RPC_ACTION_WRITE;
 	if (strncmp(name, "Get", 3) == 0 || strncmp(name, "List", 4) == 0 ||
 	    strcmp(name, "UserInfo") == 0)
 		return RPC_ACTION_READ;

@@ -31,6 +31,7 @@ struct svc_exec_cfg {
 	int64_t inline_data_max;        /* remoteData.maxSizeInBytes */
 	int event_data_inline;          /* 1: keep event outputs in rows */
 	int signed_urls;                /* Get*Data: signed URLs */
+	int cloud_events;               /* queue cloud-event rows */
 	int64_t signed_url_ttl_ms;
 	/* The outbox ([executions] outbox_*). */
 	unsigned outbox_workers, outbox_attempts;

@@ -10,6 +10,8 @@
 #include <stdio.h>
 #include <string.h>
 
+#include <keel/keel_blob.h>
+
 #include "arena.h"
 #include "db.h"
 #include "flyteidl/admin/event.pb-c.h"
@@ -54,6 +56,75 @@ enum {
 	SVC_EV_ABORTING,  /* FAILED_PRECONDITION */
 };
 
+/* A nonce for event object keys: 12 characters of the execution-name
+ * alphabet. */
+static int svc_ev_nonce(char out[13])
+{
+	static const char alphabet[] = "bcdfghjklmnpqrstvwxz2456789";
+	unsigned char r[12];
+
+	if (util_random(r, sizeof(r)) != 0)
+		return -1;
+	for (size_t i = 0; i < sizeof(r); i++)
+		out[i] = alphabet[r[i] % (sizeof(alphabet) - 1)];
+	out[12] = '\0';
+	return 0;
+}
+
+/*
+ * Inline input or output data of an event, written to the blob store
+ * before the transaction.  The key carries a nonce, so an event the
+ * transaction then refuses (a duplicate, a late one) never overwrites
+ * the object of the event that was accepted; *key is for
+ * svc_ev_discard().  Above inline_data_max: RESOURCE_EXHAUSTED.
+ */
+static int svc_ev_offload(struct call *c, const Flyteidl__Core__LiteralMap *m,
+                          const char *project, const char *domain,
+                          const char *exec, const char *dir,
+                          const char *leaf, const char **uri,
+                          const char **key)
+{
+	char nonce[13];
+	size_t n;
+
+	*uri = NULL;
+	*key = NULL;
+	if (m == NULL)
+		return 0;
+	n = protobuf_c_message_get_packed_size(&m->base);
+	if (c->svc->exec.inline_data_max > 0 &&
+	    (int64_t)n > c->svc->exec.inline_data_max)
+		return call_error(c, RPC_RESOURCE_EXHAUSTED,
+		                  "Output data size exceeds platform configured "
+		                  "threshold (%zu > %lld bytes)",
+		                  n, (long long)c->svc->exec.inline_data_max);
+	if (c->svc->exec.event_data_inline || c->svc->blob == NULL)
+		return 0;
+	if (svc_ev_nonce(nonce) != 0)
+		return call_error(c, RPC_INTERNAL, "cannot generate a key");
+	*key = svc_exec_key(c, project, domain, exec,
+	                    arena_printf(c->arena, "%s%s%s/%s", dir,
+	                                 dir[0] ? "/" : "", nonce, leaf));
+	if (svc_blob_put_msg(c, *key, &m->base, uri) != 0) {
+		*key = NULL;
+		return -c->code;
+	}
+	return 0;
+}
+
+/* Remove objects written for an event that was not recorded. */
+static void svc_ev_discard(struct call *c, const char *a, const char *b)
+{
+	struct keel_err err = {0};
+
+	if (c->svc->blob == NULL)
+		return;
+	if (a != NULL)
+		c->svc->blob->del(c->svc->blob_self, a, &err);
+	if (b != NULL)
+		c->svc->blob->del(c->svc->blob_self, b, &err);
+}
+
 struct svc_ev_wf {
 	struct call *c;
 	const Flyteidl__Event__WorkflowExecutionEvent *ev;
@@ -95,12 +166,28 @@ static void svc_ev_detail_cluster(struct call *c, const char *cluster)
 	c->detail = &fr->base;
 }
 
-/* Outbox rows of a terminal phase: one per matching notification. */
+/* Outbox rows of a terminal phase: one per matching notification, and
+ * the event itself for a cloud-event sink when configured. */
 static int svc_ev_terminal_rows(struct db_conn *dc, struct call *c,
                                 const struct repo_exec *row,
                                 const Flyteidl__Admin__ExecutionClosure *cl,
-                                int phase, int64_t now, struct keel_err *err)
+                                const ProtobufCMessage *ev, int phase,
+                                int64_t now, struct keel_err *err)
 {
+	if (c->svc->exec.cloud_events) {
+		size_t len = 0;
+		uint8_t *p = svc_pack(c, ev, &len);
+		char *purpose = arena_printf(c->arena, "cloud_event/%lld/%s",
+		                             (long long)row->id,
+		                             svc_wf_phase_name(phase));
+		int rc;
+		if (p == NULL || purpose == NULL)
+			return keel_err_set(err, KEEL_ENOMEM, "out of memory");
+		rc = outbox_add(dc, OUTBOX_CLOUD_EVENT, purpose, row->id, p, len,
+		                now, err);
+		if (rc != 0)
+			return rc;
+	}
 	for (size_t i = 0; i < cl->n_notifications; i++) {
 		const Flyteidl__Admin__Notification *n = cl->notifications[i];
 		int match = 0;
@@ -276,7 +363,7 @@ static int svc_ev_wf_tx(struct db_conn *dc, void *arg, struct keel_err *err)
 	rc = repo_exec_update(dc, row, err);
 	if (rc != 0 || !svc_wf_phase_terminal(nw))
 		return rc;
-	return svc_ev_terminal_rows(dc, c, row, cl, nw, now, err);
+	return svc_ev_terminal_rows(dc, c, row, cl, &ev->base, nw, now, err);
 }
 
 static int svc_create_workflow_event(struct call *c, const ProtobufCMessage *req,
@@ -287,7 +374,7 @@ static int svc_create_workflow_event(struct call *c, const ProtobufCMessage *req
 	const Flyteidl__Event__WorkflowExecutionEvent *ev = r->event;
 	struct svc_ev_wf x = {.c = c, .ev = ev};
 	struct keel_err err = {0};
-	const char *nw;
+	const char *nw, *key = NULL;
 	int rc;
 
 	if (ev == NULL)
@@ -305,29 +392,17 @@ static int svc_create_workflow_event(struct call *c, const ProtobufCMessage *req
 	    ev->error == NULL)
 		return call_error(c, RPC_INVALID_ARGUMENT, "missing error");
 	if (ev->output_result_case ==
-	        FLYTEIDL__EVENT__WORKFLOW_EXECUTION_EVENT__OUTPUT_RESULT_OUTPUT_DATA &&
-	    ev->output_data != NULL) {
-		size_t n = protobuf_c_message_get_packed_size(&ev->output_data->base);
-		if (c->svc->exec.inline_data_max > 0 &&
-		    (int64_t)n > c->svc->exec.inline_data_max)
-			return call_error(c, RPC_RESOURCE_EXHAUSTED,
-			                  "Output data size exceeds platform "
-			                  "configured threshold (%zu > %lld bytes)",
-			                  n,
-			                  (long long)c->svc->exec.inline_data_max);
-		if (!c->svc->exec.event_data_inline && c->svc->blob != NULL) {
-			rc = svc_blob_put_msg(
-			    c,
-			    svc_exec_key(c, ev->execution_id->project,
-			                 ev->execution_id->domain,
-			                 ev->execution_id->name,
-			                 "offloaded_outputs"),
-			    &ev->output_data->base, &x.outputs_uri);
-			if (rc != 0)
-				return rc;
-		}
+	    FLYTEIDL__EVENT__WORKFLOW_EXECUTION_EVENT__OUTPUT_RESULT_OUTPUT_DATA) {
+		rc = svc_ev_offload(c, ev->output_data, ev->execution_id->project,
+		                    ev->execution_id->domain,
+		                    ev->execution_id->name, "",
+		                    "offloaded_outputs", &x.outputs_uri, &key);
+		if (rc != 0)
+			return rc;
 	}
 	rc = db_tx(c->svc->db, KEEL_DB_TX_WRITE, svc_ev_wf_tx, &x, &err);
+	if (rc != 0)
+		svc_ev_discard(c, key, NULL);
 	nw = protobuf_c_enum_descriptor_get_value(
 	         &flyteidl__core__workflow_execution__phase__descriptor,
 	         (int)ev->phase)
@@ -431,33 +506,6 @@ svc_ev_duration(struct call *c, const Google__Protobuf__Timestamp *from,
 	d->nanos = (int32_t)(dn % 1000000000LL);
 	*ms = dn / 1000000;
 	return d;
-}
-
-/* Inline input or output data of an event, written to the blob store
- * before the transaction (a fixed key: a repeated event rewrites the
- * same object). */
-static int svc_ev_offload(struct call *c, const Flyteidl__Core__LiteralMap *m,
-                          const char *project, const char *domain,
-                          const char *exec, const char *sub,
-                          const char **uri)
-{
-	size_t n;
-	const char *key;
-
-	*uri = NULL;
-	if (m == NULL)
-		return 0;
-	n = protobuf_c_message_get_packed_size(&m->base);
-	if (c->svc->exec.inline_data_max > 0 &&
-	    (int64_t)n > c->svc->exec.inline_data_max)
-		return call_error(c, RPC_RESOURCE_EXHAUSTED,
-		                  "Output data size exceeds platform configured "
-		                  "threshold (%zu > %lld bytes)",
-		                  n, (long long)c->svc->exec.inline_data_max);
-	if (c->svc->exec.event_data_inline || c->svc->blob == NULL)
-		return 0;
-	key = svc_exec_key(c, project, domain, exec, sub);
-	return svc_blob_put_msg(c, key, &m->base, uri);
 }
 
 struct svc_ev_node {
@@ -753,7 +801,7 @@ static int svc_create_node_event(struct call *c, const ProtobufCMessage *req,
 	struct svc_ev_node x = {.c = c, .ev = ev};
 	const Flyteidl__Core__WorkflowExecutionIdentifier *eid;
 	struct keel_err err = {0};
-	const char *nw, *sub;
+	const char *nw, *sub, *in_key = NULL, *out_key = NULL;
 	int rc;
 
 	rc = svc_ev_node_check(c, ev);
@@ -761,22 +809,24 @@ static int svc_create_node_event(struct call *c, const ProtobufCMessage *req,
 		return rc;
 	eid = ev->id->execution_id;
 	nw = svc_ev_node_phase((int)ev->phase);
-	sub = arena_printf(c->arena, "%s/offloaded_inputs", ev->id->node_id);
 	rc = ev->input_value_case ==
 	             FLYTEIDL__EVENT__NODE_EXECUTION_EVENT__INPUT_VALUE_INPUT_DATA
 	         ? svc_ev_offload(c, ev->input_data, eid->project, eid->domain,
-	                          eid->name, sub, &x.in_uri)
+	                          eid->name, ev->id->node_id,
+	                          "offloaded_inputs", &x.in_uri, &in_key)
 	         : 0;
 	if (rc != 0)
 		return rc;
-	sub = arena_printf(c->arena, "%s/offloaded_outputs", ev->id->node_id);
 	rc = ev->output_result_case ==
 	             FLYTEIDL__EVENT__NODE_EXECUTION_EVENT__OUTPUT_RESULT_OUTPUT_DATA
 	         ? svc_ev_offload(c, ev->output_data, eid->project, eid->domain,
-	                          eid->name, sub, &x.out_uri)
+	                          eid->name, ev->id->node_id,
+	                          "offloaded_outputs", &x.out_uri, &out_key)
 	         : 0;
-	if (rc != 0)
+	if (rc != 0) {
+		svc_ev_discard(c, in_key, NULL);
 		return rc;
+	}
 	if (ev->target_metadata_case ==
 	        FLYTEIDL__EVENT__NODE_EXECUTION_EVENT__TARGET_METADATA_TASK_NODE_METADATA &&
 	    ev->task_node_metadata != NULL &&
@@ -794,10 +844,14 @@ static int svc_create_node_event(struct call *c, const ProtobufCMessage *req,
 		rc = svc_blob_put_msg(
 		    c, svc_exec_key(c, eid->project, eid->domain, eid->name, sub),
 		    &d->compiled_workflow->base, &x.dyn_uri);
-		if (rc != 0)
+		if (rc != 0) {
+			svc_ev_discard(c, in_key, out_key);
 			return rc;
+		}
 	}
 	rc = db_tx(c->svc->db, KEEL_DB_TX_WRITE, svc_ev_node_tx, &x, &err);
+	if (rc != 0)
+		svc_ev_discard(c, in_key, out_key);
 	switch (x.verdict) {
 	case SVC_EV_DUP:
 		return call_error(c, RPC_ALREADY_EXISTS,
@@ -1127,7 +1181,7 @@ static int svc_create_task_event(struct call *c, const ProtobufCMessage *req,
 	struct svc_ev_task x = {.c = c, .ev = ev};
 	const Flyteidl__Core__WorkflowExecutionIdentifier *eid;
 	struct keel_err err = {0};
-	const char *nw, *sub;
+	const char *nw, *sub, *in_key = NULL, *out_key = NULL;
 	int rc;
 
 	if (ev == NULL)
@@ -1165,24 +1219,24 @@ static int svc_create_task_event(struct call *c, const ProtobufCMessage *req,
 	if (ev->input_value_case ==
 	    FLYTEIDL__EVENT__TASK_EXECUTION_EVENT__INPUT_VALUE_INPUT_DATA) {
 		rc = svc_ev_offload(c, ev->input_data, eid->project, eid->domain,
-		                    eid->name,
-		                    arena_printf(c->arena, "%s/offloaded_inputs",
-		                                 sub),
-		                    &x.in_uri);
+		                    eid->name, sub, "offloaded_inputs", &x.in_uri,
+		                    &in_key);
 		if (rc != 0)
 			return rc;
 	}
 	if (ev->output_result_case ==
 	    FLYTEIDL__EVENT__TASK_EXECUTION_EVENT__OUTPUT_RESULT_OUTPUT_DATA) {
 		rc = svc_ev_offload(c, ev->output_data, eid->project, eid->domain,
-		                    eid->name,
-		                    arena_printf(c->arena, "%s/offloaded_outputs",
-		                                 sub),
-		                    &x.out_uri);
-		if (rc != 0)
+		                    eid->name, sub, "offloaded_outputs", &x.out_uri,
+		                    &out_key);
+		if (rc != 0) {
+			svc_ev_discard(c, in_key, NULL);
 			return rc;
+		}
 	}
 	rc = db_tx(c->svc->db, KEEL_DB_TX_WRITE, svc_ev_task_tx, &x, &err);
+	if (rc != 0)
+		svc_ev_discard(c, in_key, out_key);
 	switch (x.verdict) {
 	case SVC_EV_DUP:
 		return call_error(c, RPC_ALREADY_EXISTS,

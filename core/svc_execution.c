@@ -291,6 +291,16 @@ int svc_blob_put_msg(struct call *c, const char *key, const ProtobufCMessage *m,
 	return 0;
 }
 
+/* Remove an object written for a request that then failed (best
+ * effort: an orphan is harmless). */
+static void svc_exec_blob_del(struct call *c, const char *key)
+{
+	struct keel_err err = {0};
+
+	if (key != NULL && c->svc->blob != NULL)
+		c->svc->blob->del(c->svc->blob_self, key, &err);
+}
+
 /* The key of uri in this store, or NULL when uri is foreign. */
 static const char *svc_blob_key_of(struct arena *a, const struct svc *s,
                                    const char *uri)
@@ -1072,6 +1082,7 @@ static int svc_exec_launch(struct call *c, struct svc_exec_launch *l)
 	char genname[21];
 	const char *name = l->name;
 	int64_t now = util_now_ms(), task_id = 0;
+	const char *in_key = NULL, *user_key = NULL;
 	int rc;
 
 	rc = svc_load_project_domain(c, l->project, l->domain, &proj);
@@ -1161,21 +1172,48 @@ static int svc_exec_launch(struct call *c, struct svc_exec_launch *l)
 
 	/* Inputs go to the blob store, merged and as the user gave them
 	 * (relaunch reads the latter).  Without a store they stay in the
-	 * spec, as very old Flyte Admin rows did. */
+	 * spec, as very old Flyte Admin rows did.  A taken name is refused
+	 * before anything is written, and the objects sit under a key of
+	 * this attempt (Flyte Admin's <name>/inputs plus a nonce), so a
+	 * create that loses a race for the name never overwrites the
+	 * winner's inputs; the loser's objects are removed. */
 	w.row.inputs_uri = "";
 	w.row.user_inputs_uri = "";
+	{
+		struct repo_exec old;
+		rc = repo_exec_get(c->svc->db, c->arena, l->project, l->domain,
+		                   name, &old, &err);
+		if (rc == 0)
+			return call_error(c, RPC_ALREADY_EXISTS,
+			                  "execution with name [%s] already "
+			                  "exists in project [%s] domain [%s]",
+			                  name, l->project, l->domain);
+		if (rc != KEEL_ENOTFOUND)
+			return call_fail(c, rc, err.msg);
+		memset(&err, 0, sizeof(err));
+	}
 	if (c->svc->blob != NULL) {
-		rc = svc_blob_put_msg(c, svc_exec_key(c, l->project, l->domain,
-		                                      name, "inputs"),
-		                      &merged->base, &w.row.inputs_uri);
+		char nonce[21];
+		if (svc_exec_gen_name(nonce) != 0)
+			return call_error(c, RPC_INTERNAL,
+			                  "cannot generate a key");
+		nonce[12] = '\0';
+		in_key = svc_exec_key(c, l->project, l->domain, name,
+		                      arena_printf(c->arena, "%s/inputs", nonce));
+		user_key = svc_exec_key(c, l->project, l->domain, name,
+		                        arena_printf(c->arena, "%s/user_inputs",
+		                                     nonce));
+		rc = svc_blob_put_msg(c, in_key, &merged->base,
+		                      &w.row.inputs_uri);
 		if (rc == 0)
 			rc = svc_blob_put_msg(
-			    c, svc_exec_key(c, l->project, l->domain, name,
-			                    "user_inputs"),
+			    c, user_key,
 			    l->inputs ? &l->inputs->base : &empty.base,
 			    &w.row.user_inputs_uri);
-		if (rc != 0)
+		if (rc != 0) {
+			svc_exec_blob_del(c, in_key);
 			return rc;
+		}
 		sp->inputs = NULL;
 	} else {
 		sp->inputs = merged;
@@ -1241,6 +1279,10 @@ static int svc_exec_launch(struct call *c, struct svc_exec_launch *l)
 		                 ? lp->spec->concurrency_policy->max
 		                 : 1;
 	rc = db_tx(c->svc->db, KEEL_DB_TX_WRITE, svc_exec_create_tx, &w, &err);
+	if (rc != 0) {
+		svc_exec_blob_del(c, in_key);
+		svc_exec_blob_del(c, user_key);
+	}
 	if (rc != 0 && w.over_limit)
 		return call_error(c, RPC_ALREADY_EXISTS,
 		                  "concurrency limit (%d) reached for launch "
@@ -1497,6 +1539,10 @@ static int svc_exec_list_row(void *arg, const struct keel_db_val *cols,
 	struct repo_exec row;
 	Flyteidl__Admin__Execution *e;
 
+	if (cols == NULL) {
+		x->n = 0; /* the read starts over */
+		return 0;
+	}
 	if (repo_exec_decode(x->c->arena, cols, ncols, &row) != 0)
 		return KEEL_ENOMEM;
 	e = svc_exec_msg(x->c, &row);

@@ -229,6 +229,10 @@ static int svc_node_list_row(void *arg, const struct keel_db_val *cols,
 	struct svc_node_list_ctx *x = arg;
 	void *m;
 
+	if (cols == NULL) {
+		x->n = 0; /* the read starts over */
+		return 0;
+	}
 	if (x->task) {
 		struct repo_task t;
 		if (repo_task_decode(x->c->arena, cols, ncols, &t) != 0)

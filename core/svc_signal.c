@@ -417,6 +417,10 @@ static int svc_sig_list_row(void *arg, const struct keel_db_val *cols,
 	int nomem = 0;
 	Flyteidl__Admin__Signal *s;
 
+	if (cols == NULL) {
+		x->n = 0; /* the read starts over */
+		return 0;
+	}
 	if (ncols < 3)
 		return KEEL_EINTERNAL;
 	sid = db_col_text(x->c->arena, &cols[0], &nomem);

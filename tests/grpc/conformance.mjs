@@ -14,6 +14,8 @@
 //
 // The server is expected to be a fresh keeld with an empty data
 // directory: the project checks register alpha, beta, delta and gamma.
+// The execution checks (project exe) expect a blob store and
+// [executions] outbox_workers = 0, cluster = c-a (grpc_conformance.sh).
 
 import { readFileSync, existsSync } from 'node:fs';
 import { dirname, join } from 'node:path';
@@ -393,6 +395,7 @@ async function main() {
 	await listing();
 	await limits();
 	await registry();
+	await executions();
 	await concurrency();
 
 	for (const c of [...Object.values(clients), health]) c.close();
@@ -744,6 +747,565 @@ async function registry() {
 		'ListLaunchPlans with a workflow join filter and eq(state,1)', got(r));
 	r = await call(admin, 'ListLaunchPlanIds', { ...PD, limit: 10 });
 	ok(r.code === 0 && r.res.entities.map((e) => e.name).join() === 'reg.cron,reg.lp', 'ListLaunchPlanIds', got(r));
+}
+
+// -- executions and data-plane events (checklist rows 20-45) --------------
+// keeld runs here with [executions] outbox_workers = 0 and cluster = c-a
+// (grpc_conformance.sh).  With workers, the launch worker moves a new
+// execution UNDEFINED -> QUEUED and the abort worker ABORTING -> ABORTED
+// at a moment of their own choosing, which would race the event-order
+// checks (row 35 needs ABORTING to stay until the ABORTED event, row 33
+// needs a known stored phase before each event); without them the phase
+// is exactly what the events made it, so a new execution is asserted
+// UNDEFINED.  The workers' transitions are covered by tests/unit/exec_test.
+// Row 23 (a data plane refusing the launch) needs a failing target, which
+// the "none" target cannot be: exec_test covers it with a test double.
+const XD = { project: 'exe', domain: 'development' };
+const xid = (resource_type, name, version = 'v1') => ({ resource_type, ...XD, name, version });
+const exid = (name) => ({ ...XD, name });
+const strT = { simple: 'STRING' };
+const slit = (s) => ({ scalar: { primitive: { string_value: s } } });
+const T0 = 1767225600; // 2026-01-01T00:00:00Z
+const at = (sec) => ({ seconds: String(T0 + sec), nanos: 0 });
+const litInt = (m, k) => m?.literals?.[k]?.scalar?.primitive?.integer;
+const litKeys = (m) => Object.keys(m?.literals ?? {}).sort().join();
+const nodeId = (ex, node) => ({ node_id: node, execution_id: exid(ex) });
+const taskExId = (ex, node, retry, task = 'exe.add') => ({ task_id: xid('TASK', task), node_execution_id: nodeId(ex, node), retry_attempt: retry });
+
+// The google.rpc.Status details grpc-js leaves in the trailers, as
+// {type (the Any's type_url), value (Buffer)}.
+function pbFields(buf) {
+	const out = [];
+	const varint = (i) => { let v = 0, s = 0, c; do { c = buf[i++]; v += (c & 0x7f) * 2 ** s; s += 7; } while (c & 0x80); return [v, i]; };
+	for (let i = 0; i < buf.length;) {
+		let key, len, v;
+		[key, i] = varint(i);
+		const wt = key & 7;
+		if (wt === 0) { [v, i] = varint(i); out.push({ no: key >>> 3, v }); continue; }
+		if (wt === 1) { i += 8; continue; }
+		if (wt === 5) { i += 4; continue; }
+		if (wt !== 2) break;
+		[len, i] = varint(i);
+		out.push({ no: key >>> 3, v: buf.subarray(i, i + len) });
+		i += len;
+	}
+	return out;
+}
+function statusDetails(r) {
+	const bin = r.trailing?.get('grpc-status-details-bin')?.[0];
+	if (!Buffer.isBuffer(bin)) return [];
+	return pbFields(bin).filter((f) => f.no === 3).map((f) => {
+		const any = pbFields(f.v);
+		return { type: any.find((x) => x.no === 1)?.v.toString('utf8') ?? '', value: any.find((x) => x.no === 2)?.v ?? Buffer.alloc(0) };
+	});
+}
+// The EventFailureReason detail of r, as {already_in_terminal_state:
+// {current_phase}} or {incompatible_cluster: {cluster}}; null if none.
+function failureReason(r) {
+	const d = statusDetails(r).find((x) => x.type === 'type.googleapis.com/flyteidl.admin.EventFailureReason');
+	if (!d) return null;
+	const out = {};
+	for (const f of pbFields(d.value)) {
+		const s = pbFields(f.v).find((x) => x.no === 1)?.v.toString('utf8') ?? '';
+		if (f.no === 1) out.already_in_terminal_state = { current_phase: s };
+		if (f.no === 2) out.incompatible_cluster = { cluster: s };
+	}
+	return out;
+}
+const showDetails = (r) => `details: ${JSON.stringify(statusDetails(r).map((d) => d.type))}, reason: ${JSON.stringify(failureReason(r))}`;
+
+async function executions() {
+	let r = await call(admin, 'RegisterProject', { project: { id: 'exe', name: 'exe', labels: { values: { owner: 'keel', team: 'proj' } } } });
+	expect(r, 0, null, 'executions: project exe (labels owner=keel, team=proj)');
+	const addIfc = { inputs: vars({ a: intT, b: intT }), outputs: vars({ o0: intT }) };
+	r = await call(admin, 'CreateTask', { id: xid('TASK', 'exe.add'),
+		spec: { template: { type: 'python-task', metadata: {}, container: { image: 'img:1' }, interface: addIfc } } });
+	expect(r, 0, null, 'executions: CreateTask exe.add');
+	r = await call(admin, 'CreateTask', { id: xid('TASK', 'exe.echo'),
+		spec: { template: { type: 'python-task', metadata: {}, container: { image: 'img:1' },
+			interface: { inputs: vars({ s: strT }), outputs: vars({ o: strT }) } } } });
+	expect(r, 0, null, 'executions: CreateTask exe.echo (a string in, a string out)');
+	r = await call(admin, 'CreateWorkflow', { id: xid('WORKFLOW', 'exe.wf'),
+		spec: { template: { interface: { inputs: vars({ a: intT, b: intT }), outputs: vars({ o: intT }) },
+			nodes: [{ id: 'n0', task_node: { reference_id: xid('TASK', 'exe.add') },
+				inputs: [bind('a', promise('start-node', 'a')), bind('b', promise('start-node', 'b'))] }],
+			outputs: [bind('o', promise('n0', 'o0'))] } } });
+	expect(r, 0, null, 'executions: CreateWorkflow exe.wf (a, b -> o)');
+	const defB = { parameters: { b: { var: { type: intT }, default: lit(3) } } };
+	const lpSpec = (extra) => ({ workflow_id: xid('WORKFLOW', 'exe.wf'), default_inputs: defB, ...extra });
+	r = await call(admin, 'CreateLaunchPlan', { id: xid('LAUNCH_PLAN', 'exe.lp'),
+		spec: lpSpec({ max_parallelism: 7, labels: { values: { team: 'lp', tier: 'gold' } } }) });
+	expect(r, 0, null, 'executions: launch plan exe.lp (b defaults to 3, max_parallelism 7, labels team=lp tier=gold)');
+	r = await call(admin, 'CreateLaunchPlan', { id: xid('LAUNCH_PLAN', 'exe.fixed'),
+		spec: lpSpec({ fixed_inputs: { literals: { a: lit(1) } } }) });
+	expect(r, 0, null, 'executions: launch plan exe.fixed (a fixed to 1)');
+	r = await call(admin, 'CreateLaunchPlan', { id: xid('LAUNCH_PLAN', 'exe.one'),
+		spec: lpSpec({ concurrency_policy: { max: 1, behavior: 'CONCURRENCY_LIMIT_BEHAVIOR_SKIP' } }) });
+	expect(r, 0, null, 'executions: launch plan exe.one (concurrency max 1, SKIP)');
+
+	const LP = (name) => xid('LAUNCH_PLAN', name);
+	const create = (lp, name, inputs = {}, spec = {}) => call(admin, 'CreateExecution',
+		{ ...XD, name, spec: { launch_plan: lp, ...spec }, inputs: { literals: inputs } });
+	const getEx = (name) => call(admin, 'GetExecution', { id: exid(name) });
+	const getData = (name) => call(admin, 'GetExecutionData', { id: exid(name) });
+	const listEx = (filters, extra = {}) => call(admin, 'ListExecutions', { id: XD, limit: 100, filters, ...extra });
+	const names = (res) => (res?.executions ?? []).map((e) => e.id.name).sort();
+	const wfev = (name, phase, sec, extra = {}) => call(admin, 'CreateWorkflowEvent',
+		{ event: { execution_id: exid(name), producer_id: '', phase, occurred_at: at(sec), ...extra } });
+	const terminate = (name, cause) => call(admin, 'TerminateExecution', { id: exid(name), cause });
+
+	// Row 20: create.
+	r = await create(LP('exe.lp'), '', { a: lit(5) });
+	const gen = r.res?.id?.name ?? '';
+	ok(r.code === 0 && /^a[bcdfghjklmnpqrstvwxz2456789]{19}$/.test(gen) && r.res.id.project === 'exe' && r.res.id.domain === 'development',
+		'row 20: CreateExecution without a name: id exe/development/"a" + 19 of [bcdfghjklmnpqrstvwxz2456789]', got(r), `id: ${JSON.stringify(r.res?.id)}`);
+	r = await create(LP('exe.lp'), 'ex1', { a: lit(5) });
+	ok(r.code === 0 && r.res?.id?.name === 'ex1', 'row 20: CreateExecution ex1: the response names ex1', got(r), JSON.stringify(r.res));
+	r = await getEx('ex1');
+	let e = r.res;
+	ok(r.code === 0 && e?.id?.name === 'ex1' && e.closure?.phase === 'UNDEFINED',
+		'row 20: GetExecution ex1: phase UNDEFINED (no outbox worker, no event yet)', got(r), `phase: ${e?.closure?.phase}`);
+	ok(e?.closure?.state_change_details?.state === 'EXECUTION_ACTIVE' && e.closure.created_at?.seconds > 0 && e.closure.updated_at?.seconds > 0,
+		'row 20: state ACTIVE, created_at and updated_at set', JSON.stringify(e?.closure));
+	ok(e?.spec?.metadata?.principal === 'anonymous' && e.spec.metadata.mode === 'MANUAL',
+		'row 20: spec.metadata.principal is the caller (anonymous without auth), mode MANUAL', JSON.stringify(e?.spec?.metadata));
+	ok(e?.closure?.workflow_id?.name === 'exe.wf' && e.spec?.launch_plan?.name === 'exe.lp',
+		'row 20: closure.workflow_id exe.wf, spec.launch_plan exe.lp', JSON.stringify(e?.closure?.workflow_id), JSON.stringify(e?.spec?.launch_plan));
+	ok(e?.spec?.metadata?.system_metadata?.namespace === 'exe-development' && e.spec.metadata.system_metadata.execution_cluster === 'c-a',
+		'row 20: system_metadata namespace exe-development, execution_cluster c-a ([executions] cluster)', JSON.stringify(e?.spec?.metadata?.system_metadata));
+	ok(e?.spec?.max_parallelism === 7, 'row 25: max_parallelism from the launch plan (7)', `max_parallelism: ${e?.spec?.max_parallelism}`);
+	ok(JSON.stringify(e?.spec?.labels?.values) === JSON.stringify({ team: 'lp', tier: 'gold', owner: 'keel' }),
+		'row 26: the launch plan\'s labels, plus the project\'s for keys they lack (owner=keel; team stays lp)', JSON.stringify(e?.spec?.labels));
+
+	// Row 21: names.
+	r = await create(LP('exe.lp'), 'ex1', { a: lit(5) });
+	expect(r, grpc.status.ALREADY_EXISTS, 'ex1', 'row 21: the name ex1 again: ALREADY_EXISTS naming it');
+	for (const [nm, sub, what] of [['1abc', '1abc', 'starting with a digit'], ['a_b', 'invalid name format', 'with an underscore'],
+		['Abc', null, 'with an upper-case letter (Keel refuses it; Flyte Admin stores it)'],
+		[`a${'1'.repeat(63)}`, 'exceeded allowed length 63', 'of 64 characters']]) {
+		r = await create(LP('exe.lp'), nm, { a: lit(5) });
+		expect(r, grpc.status.INVALID_ARGUMENT, sub, `row 21: a name ${what}: INVALID_ARGUMENT`);
+	}
+	r = await create(LP('exe.lp'), `a${'1'.repeat(62)}`, { a: lit(5) });
+	expect(r, 0, null, 'row 21: a name of 63 characters: OK');
+	r = await listEx('');
+	{
+		const refused = ['1abc', 'a_b', 'Abc', `a${'1'.repeat(63)}`];
+		ok(r.code === 0 && names(r.res).includes('ex1') && !names(r.res).some((x) => refused.includes(x)),
+			'row 21: none of the refused names was stored (ListExecutions)', got(r), JSON.stringify(names(r.res)));
+	}
+	// A refused duplicate must not touch what the first one stored.
+	r = await create(LP('exe.lp'), 'dup1', { a: lit(5) });
+	expect(r, 0, null, 'row 21: create dup1 with a=5');
+	r = await create(LP('exe.lp'), 'dup1', { a: lit(6) });
+	expect(r, grpc.status.ALREADY_EXISTS, 'dup1', 'row 21: dup1 again with a=6: ALREADY_EXISTS');
+	r = await getData('dup1');
+	ok(r.code === 0 && litInt(r.res?.full_inputs, 'a') === '5',
+		'row 21: the refused duplicate left dup1\'s stored inputs as they were (a=5, not 6)', got(r), JSON.stringify(r.res?.full_inputs));
+	r = await call(admin, 'RelaunchExecution', { id: exid('dup1'), name: 'dup1-r' });
+	r = r.code === 0 ? await getData('dup1-r') : r;
+	ok(r.code === 0 && litInt(r.res?.full_inputs, 'a') === '5',
+		'row 21: and its user inputs too (a relaunch of dup1 runs with a=5)', got(r), JSON.stringify(r.res?.full_inputs));
+
+	// Row 22: inputs.
+	const badInputs = [
+		[LP('exe.lp'), {}, 'missing', 'no value for the required input a'],
+		[LP('exe.lp'), { a: lit(1), zz: lit(1) }, 'invalid input zz', 'an input zz the launch plan does not declare'],
+		[LP('exe.lp'), { a: slit('x') }, 'wrong type', 'a string for the integer a'],
+		[LP('exe.fixed'), { a: lit(2) }, 'fixed_inputs a cannot be overridden', 'a value for the fixed input a'],
+	];
+	for (const [lp, inputs, sub, what] of badInputs) {
+		r = await create(lp, 'ex-bad', inputs);
+		expect(r, grpc.status.INVALID_ARGUMENT, sub, `row 22: ${what}: INVALID_ARGUMENT "${sub}"`);
+	}
+	r = await getEx('ex-bad');
+	expect(r, grpc.status.NOT_FOUND, null, 'row 22: none of them stored ex-bad');
+	r = await create(LP('exe.nope'), 'ex-nolp', { a: lit(1) });
+	expect(r, grpc.status.NOT_FOUND, null, 'row 22: an unknown launch plan: NOT_FOUND');
+	r = await create(xid('WORKFLOW', 'exe.wf'), 'ex-wf', { a: lit(1) });
+	expect(r, grpc.status.INVALID_ARGUMENT, 'Invalid reference entity resource type', 'a WORKFLOW id as spec.launch_plan: INVALID_ARGUMENT');
+	r = await getData('ex1');
+	let d = r.res;
+	ok(r.code === 0 && litKeys(d?.full_inputs) === 'a,b' && litInt(d.full_inputs, 'a') === '5' && litInt(d.full_inputs, 'b') === '3',
+		'row 22: GetExecutionData ex1: full_inputs a=5 and the omitted optional b=3 (its default)', got(r), JSON.stringify(d?.full_inputs));
+	ok(typeof d?.inputs?.url === 'string' && /metadata\/exe\/development\/ex1\/[a-z0-9]{12}\/inputs$/.test(d.inputs.url) && Number(d.inputs.bytes) > 0,
+		'row 22: the merged inputs are a blob (inputs.url .../metadata/exe/development/ex1/<nonce>/inputs, bytes > 0)', JSON.stringify(d?.inputs));
+	r = await create(LP('exe.fixed'), 'ex-fixed');
+	expect(r, 0, null, 'row 22: exe.fixed with no inputs at all: OK');
+	r = await getData('ex-fixed');
+	ok(r.code === 0 && litInt(r.res?.full_inputs, 'a') === '1' && litInt(r.res?.full_inputs, 'b') === '3',
+		'row 22: its full_inputs: the fixed a=1 and the default b=3', got(r), JSON.stringify(r.res?.full_inputs));
+	r = await getEx('ex-fixed');
+	ok(r.code === 0 && r.res.spec.max_parallelism === 25 && r.res.spec.security_context?.run_as?.execution_identity === 'anonymous',
+		'row 25: with neither request nor launch plan setting it, max_parallelism is the configured 25; run_as.execution_identity the caller',
+		got(r), `max_parallelism ${r.res?.spec?.max_parallelism}, security_context ${JSON.stringify(r.res?.spec?.security_context)}`);
+
+	// Rows 25, 26: request settings, labels as execution tags.
+	r = await create(LP('exe.lp'), 'lab-req', { a: lit(1) }, { max_parallelism: 3, labels: { values: { team: 'req' } } });
+	expect(r, 0, null, 'row 26: CreateExecution lab-req with labels team=req, max_parallelism 3');
+	r = await getEx('lab-req');
+	ok(r.code === 0 && r.res.spec.max_parallelism === 3, 'row 25: max_parallelism from the request (3) beats the launch plan\'s 7',
+		got(r), `max_parallelism ${r.res?.spec?.max_parallelism}`);
+	ok(JSON.stringify(r.res?.spec?.labels?.values) === JSON.stringify({ team: 'req', owner: 'keel' }),
+		'row 26: the request\'s labels replace the launch plan\'s; the project\'s added for keys they lack', JSON.stringify(r.res?.spec?.labels));
+	r = await listEx('eq(execution_tag.key,team)+eq(execution_tag.value,req)');
+	is(names(r.res), ['lab-req'], r, 'row 26: ListExecutions filters eq(execution_tag.key,team)+eq(execution_tag.value,req): lab-req');
+	r = await listEx('eq(execution_tag.key,tier)');
+	ok(r.code === 0 && names(r.res).includes('ex1') && !names(r.res).includes('lab-req'),
+		'row 26: eq(execution_tag.key,tier): the launch plan\'s labels are tags of ex1, not of lab-req', got(r), JSON.stringify(names(r.res)));
+	r = await listEx('eq(execution_tag.key,owner)');
+	ok(r.code === 0 && ['ex1', 'lab-req', 'ex-fixed'].every((x) => names(r.res).includes(x)),
+		'row 26: eq(execution_tag.key,owner): the project\'s label is a tag of every execution', got(r), JSON.stringify(names(r.res)));
+
+	// Row 24: a single task.
+	r = await create(xid('TASK', 'exe.add'), 'st1', { a: lit(1), b: lit(2) });
+	expect(r, 0, null, 'row 24: CreateExecution of the TASK exe.add as st1: OK');
+	r = await getEx('st1');
+	ok(r.code === 0 && r.res.spec.launch_plan?.name === '.flytegen.exe.add' && r.res.spec.launch_plan.resource_type === 'LAUNCH_PLAN'
+		&& r.res.closure.workflow_id?.name === '.flytegen.exe.add',
+	'row 24: st1 runs the launch plan and workflow .flytegen.exe.add', got(r), JSON.stringify(r.res?.spec?.launch_plan), JSON.stringify(r.res?.closure?.workflow_id));
+	r = await call(admin, 'GetWorkflow', { id: xid('WORKFLOW', '.flytegen.exe.add') });
+	{
+		const nodes = r.res?.closure?.compiled_workflow?.primary?.template?.nodes ?? [];
+		const tn = nodes.find((x) => x.task_node?.reference_id?.name === 'exe.add');
+		ok(r.code === 0 && tn && tn.metadata?.retries?.retries === 3, 'row 24: workflow .flytegen.exe.add v1 exists: one node running exe.add, 3 retries',
+			got(r), `nodes: ${JSON.stringify(nodes.map((x) => [x.id, x.metadata?.retries]))}`);
+	}
+	r = await call(admin, 'GetLaunchPlan', { id: xid('LAUNCH_PLAN', '.flytegen.exe.add') });
+	expect(r, 0, null, 'row 24: launch plan .flytegen.exe.add v1 exists');
+	for (const rt of ['LAUNCH_PLAN', 'WORKFLOW']) {
+		r = await call(admin, 'GetNamedEntity', { resource_type: rt, id: { ...XD, name: '.flytegen.exe.add' } });
+		ok(r.code === 0 && r.res?.metadata?.state === 'SYSTEM_GENERATED', `row 24: GetNamedEntity ${rt} .flytegen.exe.add: state SYSTEM_GENERATED`,
+			got(r), JSON.stringify(r.res?.metadata));
+	}
+	r = await create(xid('TASK', 'exe.add'), 'st2', { a: lit(1), b: lit(2) });
+	expect(r, 0, null, 'row 24: a second run of the task reuses them: OK');
+	r = await listEx('eq(launch_entity,task)+eq(task.name,exe.add)');
+	is(names(r.res), ['st1', 'st2'], r, 'row 24: ListExecutions eq(launch_entity,task)+eq(task.name,exe.add): st1, st2');
+	r = await create(xid('TASK', 'exe.nope'), 'st3', {});
+	expect(r, grpc.status.NOT_FOUND, null, 'row 24: an unknown task: NOT_FOUND');
+
+	// Row 27: concurrency.
+	r = await create(LP('exe.one'), 'conc-1', { a: lit(1) });
+	expect(r, 0, null, 'row 27: first execution of exe.one (max 1, SKIP): OK');
+	r = await create(LP('exe.one'), 'conc-2', { a: lit(1) });
+	expect(r, grpc.status.ALREADY_EXISTS, 'concurrency limit (1)', 'row 27: a second one while conc-1 is active: ALREADY_EXISTS "concurrency limit (1)"');
+	r = await terminate('conc-1', 'make room');
+	expect(r, 0, null, 'row 27: terminate conc-1 (now ABORTING)');
+	r = await create(LP('exe.one'), 'conc-2', { a: lit(1) });
+	expect(r, grpc.status.ALREADY_EXISTS, 'concurrency limit (1)', 'row 27: ABORTING still counts as active: ALREADY_EXISTS');
+	r = await wfev('conc-1', 'ABORTED', 5);
+	expect(r, 0, null, 'row 27: the data plane reports conc-1 ABORTED');
+	r = await create(LP('exe.one'), 'conc-2', { a: lit(1) });
+	expect(r, 0, null, 'row 27: then exe.one runs again: OK');
+
+	// Row 28: relaunch.
+	r = await call(admin, 'RelaunchExecution', { id: exid('ex1'), name: 'ex1-r', overwrite_cache: true });
+	ok(r.code === 0 && r.res?.id?.name === 'ex1-r', 'row 28: RelaunchExecution ex1 as ex1-r: OK', got(r), JSON.stringify(r.res));
+	r = await getEx('ex1-r');
+	e = r.res;
+	ok(r.code === 0 && e.spec.metadata.mode === 'RELAUNCH' && e.spec.metadata.reference_execution?.name === 'ex1' && e.spec.overwrite_cache === true,
+		'row 28: ex1-r: mode RELAUNCH, reference_execution ex1, overwrite_cache from the request', got(r), JSON.stringify(e?.spec?.metadata), `overwrite_cache ${e?.spec?.overwrite_cache}`);
+	r = await getData('ex1-r');
+	ok(r.code === 0 && litInt(r.res?.full_inputs, 'a') === '5' && litInt(r.res?.full_inputs, 'b') === '3',
+		'row 28: with the original\'s inputs (a=5, b=3)', got(r), JSON.stringify(r.res?.full_inputs));
+	r = await call(admin, 'RelaunchExecution', { id: exid('nope'), name: 'nope-r' });
+	expect(r, grpc.status.NOT_FOUND, null, 'row 28: relaunching an unknown execution: NOT_FOUND');
+
+	// Row 29: recover.
+	r = await call(admin, 'RecoverExecution', { id: exid('ex1') });
+	const rec = r.res?.id?.name ?? '';
+	ok(r.code === 0 && /^a[bcdfghjklmnpqrstvwxz2456789]{19}$/.test(rec), 'row 29: RecoverExecution ex1 with a generated name: OK', got(r), JSON.stringify(r.res));
+	r = await getEx(rec);
+	ok(r.code === 0 && r.res.spec.metadata.mode === 'RECOVERED' && r.res.spec.metadata.reference_execution?.name === 'ex1',
+		'row 29: mode RECOVERED, reference_execution ex1', got(r), JSON.stringify(r.res?.spec?.metadata));
+	r = await call(admin, 'RecoverExecution', { id: exid('nope') });
+	expect(r, grpc.status.NOT_FOUND, null, 'row 29: recovering an unknown execution: NOT_FOUND');
+
+	// Row 31: archive.
+	r = await call(admin, 'UpdateExecution', { id: exid('ex1-r'), state: 'EXECUTION_ARCHIVED' });
+	expect(r, 0, null, 'row 31: UpdateExecution ex1-r state EXECUTION_ARCHIVED: OK');
+	r = await listEx('eq(execution_name,ex1-r)');
+	is(names(r.res), [], r, 'row 31: an archived execution is hidden from ListExecutions');
+	r = await listEx('eq(state,1)');
+	is(names(r.res), ['ex1-r'], r, 'row 31: and listed with filters eq(state,1)');
+	r = await getEx('ex1-r');
+	ok(r.code === 0 && r.res.closure.state_change_details?.state === 'EXECUTION_ARCHIVED' && r.res.closure.state_change_details.principal === 'anonymous',
+		'row 31: closure.state_change_details: EXECUTION_ARCHIVED by the caller', got(r), JSON.stringify(r.res?.closure?.state_change_details));
+	r = await call(admin, 'UpdateExecution', { id: exid('ex1-r'), state: 7 });
+	expect(r, grpc.status.INVALID_ARGUMENT, null, 'row 31: UpdateExecution with an unknown state (7): INVALID_ARGUMENT');
+	r = await call(admin, 'UpdateExecution', { id: exid('nope'), state: 'EXECUTION_ARCHIVED' });
+	expect(r, grpc.status.NOT_FOUND, null, 'row 31: UpdateExecution of an unknown execution: NOT_FOUND');
+
+	// Rows 33, 37: workflow event order and timings.
+	r = await create(LP('exe.lp'), 'ev1', { a: lit(1) });
+	expect(r, 0, null, 'row 33: create ev1');
+	r = await wfev('ev1', 'QUEUED', 1);
+	expect(r, 0, null, 'row 33: ev1 QUEUED: OK');
+	r = await wfev('ev1', 'QUEUED', 2);
+	expect(r, 0, null, 'row 33: QUEUED twice: OK');
+	r = await wfev('ev1', 'RUNNING', 10);
+	expect(r, 0, null, 'row 33: RUNNING: OK');
+	r = await wfev('ev1', 'RUNNING', 11);
+	expect(r, grpc.status.ALREADY_EXISTS, 'already recorded', 'row 33: RUNNING twice: ALREADY_EXISTS "already recorded"');
+	r = await wfev('ev1', 'QUEUED', 12);
+	expect(r, grpc.status.FAILED_PRECONDITION, 'RUNNING to QUEUED', 'row 33: RUNNING -> QUEUED: FAILED_PRECONDITION');
+	ok(failureReason(r) === null, 'row 33: with no EventFailureReason detail (it is neither terminal nor a cluster)', showDetails(r));
+	r = await getEx('ev1');
+	ok(r.code === 0 && r.res.closure.phase === 'RUNNING' && r.res.closure.started_at?.seconds === String(T0 + 10),
+		'row 37: RUNNING set closure.started_at to its occurred_at', got(r), `phase ${r.res?.closure?.phase}, started_at ${JSON.stringify(r.res?.closure?.started_at)}`);
+	r = await wfev('ev1', 'SUCCEEDED', 70, { output_uri: 's3://bucket/ev1/outputs.pb' });
+	expect(r, 0, null, 'row 33: SUCCEEDED with an output_uri: OK');
+	r = await getEx('ev1');
+	e = r.res?.closure;
+	ok(r.code === 0 && e.phase === 'SUCCEEDED' && e.duration?.seconds === '60',
+		'row 37: duration = SUCCEEDED - RUNNING = 60 s', got(r), `phase ${e?.phase}, duration ${JSON.stringify(e?.duration)}`);
+	ok(e?.output_result === 'outputs' && e.outputs?.uri === 's3://bucket/ev1/outputs.pb', 'row 36: closure.outputs.uri is the event\'s output_uri',
+		JSON.stringify(e?.outputs));
+	r = await wfev('ev1', 'RUNNING', 80);
+	expect(r, grpc.status.FAILED_PRECONDITION, 'Invalid phase change from SUCCEEDED to RUNNING', 'row 33: SUCCEEDED -> RUNNING: FAILED_PRECONDITION');
+	ok(statusDetailTypes(r).includes('type.googleapis.com/flyteidl.admin.EventFailureReason')
+		&& failureReason(r)?.already_in_terminal_state?.current_phase === 'SUCCEEDED',
+	'row 33: with an EventFailureReason detail: already_in_terminal_state, current_phase SUCCEEDED', showDetails(r));
+	r = await call(admin, 'CreateWorkflowEvent', { event: { execution_id: exid('nope'), phase: 'RUNNING', occurred_at: at(1) } });
+	expect(r, grpc.status.NOT_FOUND, null, 'row 33: an event of an unknown execution: NOT_FOUND');
+	r = await call(admin, 'CreateWorkflowEvent', { event: { execution_id: exid('ev1'), phase: 'RUNNING' } });
+	expect(r, grpc.status.INVALID_ARGUMENT, 'missing occurred_at', 'row 33: an event without occurred_at: INVALID_ARGUMENT');
+
+	// Row 30: terminate.
+	r = await create(LP('exe.lp'), 'ev2', { a: lit(1) });
+	expect(r, 0, null, 'row 30: create ev2');
+	r = await wfev('ev2', 'RUNNING', 1);
+	expect(r, 0, null, 'row 30: ev2 RUNNING');
+	r = await terminate('ev2', 'stop it');
+	expect(r, 0, null, 'row 30: TerminateExecution ev2 (cause "stop it"): OK');
+	r = await getEx('ev2');
+	e = r.res?.closure;
+	ok(r.code === 0 && e.phase === 'ABORTING' && e.output_result === 'abort_metadata'
+		&& e.abort_metadata?.cause === 'stop it' && e.abort_metadata.principal === 'anonymous',
+	'row 30: ev2 ABORTING with abort_metadata {cause "stop it", principal anonymous}', got(r), `phase ${e?.phase}`, JSON.stringify(e?.abort_metadata));
+	r = await terminate('ev2', 'again');
+	expect(r, 0, null, 'row 30: terminating an ABORTING execution again: OK (not terminal)');
+	// Row 35: events while ABORTING.
+	for (const ph of ['RUNNING', 'SUCCEEDING']) {
+		r = await wfev('ev2', ph, 2);
+		expect(r, grpc.status.FAILED_PRECONDITION, 'from aborting', `row 35: ABORTING -> ${ph}: FAILED_PRECONDITION "from aborting"`);
+	}
+	r = await wfev('ev2', 'ABORTED', 3);
+	expect(r, 0, null, 'row 35: ABORTING -> ABORTED: OK');
+	r = await getEx('ev2');
+	ok(r.code === 0 && r.res.closure.phase === 'ABORTED', 'row 35: ev2 is ABORTED', got(r), `phase ${r.res?.closure?.phase}`);
+	r = await terminate('ev2', 'once more');
+	expect(r, grpc.status.FAILED_PRECONDITION, 'already terminated', 'row 30: terminating an ABORTED execution: FAILED_PRECONDITION "already terminated"');
+	ok(failureReason(r)?.already_in_terminal_state?.current_phase === 'ABORTED',
+		'row 30: with an EventFailureReason detail: already_in_terminal_state ABORTED', showDetails(r));
+	r = await terminate('ev1', 'too late');
+	expect(r, grpc.status.FAILED_PRECONDITION, 'already terminated', 'row 30: terminating the SUCCEEDED ev1: FAILED_PRECONDITION');
+	ok(statusDetailTypes(r).includes('type.googleapis.com/flyteidl.admin.EventFailureReason')
+		&& failureReason(r)?.already_in_terminal_state?.current_phase === 'SUCCEEDED',
+	'row 30: with an EventFailureReason detail: already_in_terminal_state SUCCEEDED', showDetails(r));
+	r = await getEx('ev1');
+	ok(r.code === 0 && r.res.closure.phase === 'SUCCEEDED', 'row 30: and ev1 stays SUCCEEDED', got(r));
+	r = await terminate('nope', 'x');
+	expect(r, grpc.status.NOT_FOUND, null, 'row 30: terminating an unknown execution: NOT_FOUND');
+
+	// Row 34: clusters ([executions] cluster = c-a).
+	r = await create(LP('exe.lp'), 'ev3', { a: lit(1) });
+	expect(r, 0, null, 'row 34: create ev3 (cluster c-a)');
+	r = await wfev('ev3', 'RUNNING', 1, { producer_id: 'c-b' });
+	expect(r, grpc.status.FAILED_PRECONDITION, 'c-b', 'row 34: RUNNING from producer c-b: FAILED_PRECONDITION naming c-b');
+	ok(statusDetailTypes(r).includes('type.googleapis.com/flyteidl.admin.EventFailureReason')
+		&& failureReason(r)?.incompatible_cluster?.cluster === 'c-b',
+	'row 34: with an EventFailureReason detail: incompatible_cluster c-b', showDetails(r));
+	r = await wfev('ev3', 'RUNNING', 1, { producer_id: 'propeller' });
+	expect(r, 0, null, 'row 34: RUNNING from producer "propeller" (the legacy default): not checked, OK');
+	r = await wfev('ev3', 'SUCCEEDING', 2, { producer_id: 'c-a' });
+	expect(r, 0, null, 'row 34: SUCCEEDING from c-a itself: OK');
+	r = await create(LP('exe.lp'), 'ev4', { a: lit(1) });
+	r = await wfev('ev4', 'QUEUED', 1, { producer_id: 'c-b' });
+	expect(r, 0, null, 'row 34: QUEUED from c-b: OK, it re-assigns');
+	r = await getEx('ev4');
+	ok(r.code === 0 && r.res.spec.metadata.system_metadata?.execution_cluster === 'c-b', 'row 34: ev4 now records execution_cluster c-b',
+		got(r), JSON.stringify(r.res?.spec?.metadata?.system_metadata));
+	r = await wfev('ev4', 'RUNNING', 2, { producer_id: 'c-a' });
+	expect(r, grpc.status.FAILED_PRECONDITION, 'c-a', 'row 34: then RUNNING from c-a is refused');
+	r = await wfev('ev4', 'RUNNING', 2, { producer_id: 'c-b' });
+	expect(r, 0, null, 'row 34: and RUNNING from c-b accepted');
+
+	// Rows 32, 36: output data, sizes.
+	r = await create(LP('exe.lp'), 'ev5', { a: lit(1) });
+	r = await wfev('ev5', 'RUNNING', 1);
+	r = await wfev('ev5', 'SUCCEEDED', 4, { output_data: { literals: { o: lit(42) } } });
+	expect(r, 0, null, 'row 36: ev5 SUCCEEDED with inline output_data o=42: OK');
+	r = await getEx('ev5');
+	e = r.res?.closure;
+	ok(r.code === 0 && e.output_result === 'outputs' && /metadata\/exe\/development\/ev5\/[a-z0-9]{12}\/offloaded_outputs$/.test(e.outputs?.uri ?? ''),
+		'row 36: the output_data was offloaded: closure.outputs.uri .../metadata/exe/development/ev5/<nonce>/offloaded_outputs', got(r), JSON.stringify(e?.outputs));
+	r = await getData('ev5');
+	ok(r.code === 0 && litInt(r.res?.full_outputs, 'o') === '42' && r.res.outputs?.url === e?.outputs?.uri,
+		'row 32: GetExecutionData ev5: full_outputs o=42 (under 2 MiB), outputs.url the blob', got(r), JSON.stringify(r.res?.full_outputs), JSON.stringify(r.res?.outputs));
+	const big = 'x'.repeat(2.5 * 1024 * 1024);
+	r = await create(LP('exe.lp'), 'ev6', { a: lit(1) });
+	r = await wfev('ev6', 'SUCCEEDED', 4, { output_data: { literals: { o: slit(big) } } });
+	expect(r, grpc.status.RESOURCE_EXHAUSTED, 'Output data size exceeds', 'row 36: 2.5 MiB of output_data: RESOURCE_EXHAUSTED "Output data size exceeds"');
+	r = await getEx('ev6');
+	ok(r.code === 0 && r.res.closure.phase === 'UNDEFINED', 'row 36: and ev6 did not move', got(r), `phase ${r.res?.closure?.phase}`);
+	r = await wfev('ev6', 'FAILED', 5, { error: { code: 'E1', message: 'boom', kind: 'USER' } });
+	expect(r, 0, null, 'row 36: ev6 FAILED with an error: OK');
+	r = await getEx('ev6');
+	ok(r.code === 0 && r.res.closure.output_result === 'error' && r.res.closure.error?.message === 'boom' && r.res.closure.error.kind === 'USER',
+		'row 36: closure.error as sent', got(r), JSON.stringify(r.res?.closure?.error));
+	r = await listEx('eq(phase,FAILED)+eq(error_code,E1)');
+	is(names(r.res), ['ev6'], r, 'row 36: ListExecutions eq(phase,FAILED)+eq(error_code,E1): ev6');
+	// Inputs over 2 MiB: a blob with no full_inputs.
+	r = await create(xid('TASK', 'exe.echo'), 'big1', { s: slit(big) });
+	expect(r, 0, null, 'row 32: CreateExecution of exe.echo with a 2.5 MiB string input: OK');
+	r = await getData('big1');
+	d = r.res;
+	ok(r.code === 0 && Number(d?.inputs?.bytes) > 2 * 1024 * 1024 && litKeys(d.full_inputs) === '',
+		'row 32: GetExecutionData big1: inputs a blob of > 2 MiB, full_inputs empty', got(r), `inputs ${JSON.stringify(d?.inputs)}`, `full_inputs keys: ${litKeys(d?.full_inputs)}`);
+	const bigUri = d?.inputs?.url ?? '';
+	r = await wfev('big1', 'SUCCEEDED', 3, { output_uri: bigUri });
+	expect(r, 0, null, 'row 32: big1 SUCCEEDED with an output_uri to an object over 2 MiB');
+	r = await getData('big1');
+	d = r.res;
+	ok(r.code === 0 && d?.outputs?.url === bigUri && Number(d.outputs.bytes) > 2 * 1024 * 1024 && litKeys(d.full_outputs) === '',
+		'row 32: GetExecutionData big1: outputs the URL only, full_outputs empty', got(r), `outputs ${JSON.stringify(d?.outputs)}`, `full_outputs keys: ${litKeys(d?.full_outputs)}`);
+
+	await nodeEvents();
+}
+
+async function nodeEvents() {
+	const create = (name) => call(admin, 'CreateExecution', { ...XD, name, spec: { launch_plan: xid('LAUNCH_PLAN', 'exe.lp') }, inputs: { literals: { a: lit(1) } } });
+	const nev = (ex, node, phase, sec, extra = {}) => call(admin, 'CreateNodeEvent',
+		{ event: { id: nodeId(ex, node), phase, occurred_at: at(sec), ...extra } });
+	const tev = (ex, node, retry, phase, version, sec, extra = {}) => call(admin, 'CreateTaskEvent',
+		{ event: { task_id: xid('TASK', 'exe.add'), parent_node_execution_id: nodeId(ex, node), retry_attempt: retry,
+			phase, phase_version: version, occurred_at: at(sec), ...extra } });
+	const listNodes = (ex, extra = {}) => call(admin, 'ListNodeExecutions', { workflow_execution_id: exid(ex), limit: 10, ...extra });
+	const nodeIds = (res) => (res?.node_executions ?? []).map((x) => x.id.node_id).sort();
+	const getTask = (retry) => call(admin, 'GetTaskExecution', { id: taskExId('nd1', 'n0-0-c1', retry) });
+	const logUris = (res) => (res?.closure?.logs ?? []).map((l) => l.uri);
+
+	let r = await create('nd1');
+	expect(r, 0, null, 'rows 38-45: create nd1');
+	// Row 38: creation.
+	r = await nev('nd1', 'n0', 'RUNNING', 1, { input_uri: 's3://bucket/n0/inputs.pb' });
+	expect(r, 0, null, 'row 38: the first event of n0 (RUNNING) creates it');
+	r = await nev('nd1', 'end-node', 'SUCCEEDED', 1);
+	expect(r, 0, null, 'row 38: a first event may be terminal (end-node SUCCEEDED)');
+	r = await nev('nd1', 'n0-0-c1', 'RUNNING', 2, { parent_node_metadata: { node_id: 'nope' } });
+	expect(r, grpc.status.NOT_FOUND, 'parent node', 'row 38: parent_node_metadata naming a node that does not exist: NOT_FOUND');
+	r = await nev('nd1', 'n0-0-c1', 'RUNNING', 2, { parent_node_metadata: { node_id: 'n0' } });
+	expect(r, 0, null, 'row 38: n0-0-c1, a child of n0: OK');
+	r = await nev('nope', 'n0', 'RUNNING', 2);
+	expect(r, grpc.status.NOT_FOUND, null, 'row 38: a node event of an unknown execution: NOT_FOUND');
+	r = await call(admin, 'CreateNodeEvent', { event: { id: nodeId('nd1', 'n9'), phase: 'RUNNING' } });
+	expect(r, grpc.status.INVALID_ARGUMENT, 'missing occurred_at', 'row 38: a node event without occurred_at: INVALID_ARGUMENT (Keel returns it; Flyte Admin only logs it)');
+	r = await nev('nd1', 'n9', 'RUNNING', 2, { producer_id: 'c-b' });
+	expect(r, grpc.status.FAILED_PRECONDITION, 'c-b', 'row 34: a node event from producer c-b: FAILED_PRECONDITION');
+	ok(failureReason(r)?.incompatible_cluster?.cluster === 'c-b', 'row 34: with an EventFailureReason detail: incompatible_cluster c-b', showDetails(r));
+	// Row 39: order.
+	r = await nev('nd1', 'n0', 'RUNNING', 3);
+	expect(r, grpc.status.ALREADY_EXISTS, null, 'row 39: n0 RUNNING twice: ALREADY_EXISTS');
+	r = await nev('nd1', 'n0', 'SUCCEEDED', 9, { output_uri: 's3://bucket/n0/outputs.pb',
+		task_node_metadata: { cache_status: 'CACHE_POPULATED', catalog_key: { dataset_id: xid('DATASET', 'ds') } } });
+	expect(r, 0, null, 'rows 39, 42: n0 SUCCEEDED with an output_uri and a catalog key (CACHE_POPULATED)');
+	r = await nev('nd1', 'n0', 'RUNNING', 10);
+	expect(r, grpc.status.FAILED_PRECONDITION, 'SUCCEEDED', 'row 39: n0 RUNNING after SUCCEEDED: FAILED_PRECONDITION');
+	ok(failureReason(r)?.already_in_terminal_state?.current_phase === 'SUCCEEDED',
+		'row 39: with an EventFailureReason detail: already_in_terminal_state, the stored SUCCEEDED (Keel; Flyte Admin sends the incoming phase)', showDetails(r));
+	r = await call(admin, 'GetNodeExecution', { id: nodeId('nd1', 'n0') });
+	let c = r.res?.closure;
+	ok(r.code === 0 && c.phase === 'SUCCEEDED' && c.started_at?.seconds === String(T0 + 1) && c.duration?.seconds === '8'
+		&& r.res.input_uri === 's3://bucket/n0/inputs.pb',
+	'row 38: GetNodeExecution n0: SUCCEEDED, started_at from RUNNING, duration 8 s, input_uri as sent', got(r),
+	`phase ${c?.phase} started_at ${JSON.stringify(c?.started_at)} duration ${JSON.stringify(c?.duration)} input_uri ${r.res?.input_uri}`);
+	ok(c?.target_metadata === 'task_node_metadata' && c.task_node_metadata?.cache_status === 'CACHE_POPULATED'
+		&& c.task_node_metadata.catalog_key?.dataset_id?.name === 'ds',
+	'row 42: closure.task_node_metadata: cache_status CACHE_POPULATED and the catalog key', JSON.stringify(c?.task_node_metadata));
+	r = await listNodes('nd1', { filters: 'eq(cache_status,CACHE_POPULATED)' });
+	is(nodeIds(r.res), ['n0'], r, 'row 42: ListNodeExecutions eq(cache_status,CACHE_POPULATED): n0');
+	// Row 40: hierarchy.
+	r = await listNodes('nd1');
+	is(nodeIds(r.res), ['end-node', 'n0'], r, 'row 40: ListNodeExecutions without unique_parent_id: the top level only (end-node, n0)');
+	r = await listNodes('nd1', { unique_parent_id: 'n0' });
+	is(nodeIds(r.res), ['n0-0-c1'], r, 'row 40: with unique_parent_id n0: its child n0-0-c1');
+	// Row 41: dynamic workflows.
+	r = await call(admin, 'GetDynamicNodeWorkflow', { id: nodeId('nd1', 'n0') });
+	expect(r, grpc.status.NOT_FOUND, null, 'row 41: GetDynamicNodeWorkflow of a plain node: NOT_FOUND');
+	const dynId = xid('WORKFLOW', 'exe.dyn');
+	const dyn = { id: dynId, compiled_workflow: { primary: { template: { id: dynId, nodes: [] } } } };
+	r = await nev('nd1', 'dyn', 'RUNNING', 3, { task_node_metadata: { dynamic_workflow: { ...dyn, id: xid('TASK', 'exe.dyn') } } });
+	expect(r, grpc.status.INVALID_ARGUMENT, 'WORKFLOW id', 'row 41: dynamic workflow metadata with a TASK id: INVALID_ARGUMENT');
+	r = await nev('nd1', 'dyn', 'RUNNING', 3, { is_dynamic: true, task_node_metadata: { dynamic_workflow: dyn } });
+	expect(r, 0, null, 'row 41: node dyn RUNNING with a dynamic workflow exe.dyn: OK');
+	r = await call(admin, 'GetDynamicNodeWorkflow', { id: nodeId('nd1', 'dyn') });
+	ok(r.code === 0 && r.res?.compiled_workflow?.primary?.template?.id?.name === 'exe.dyn',
+		'row 41: GetDynamicNodeWorkflow dyn: the compiled closure sent (exe.dyn)', got(r), JSON.stringify(r.res));
+	r = await call(admin, 'GetNodeExecutionData', { id: nodeId('nd1', 'dyn') });
+	ok(r.code === 0 && r.res?.dynamic_workflow?.id?.name === 'exe.dyn' && r.res.dynamic_workflow.compiled_workflow?.primary?.template?.id?.name === 'exe.dyn',
+		'row 41: GetNodeExecutionData dyn carries dynamic_workflow (id and closure)', got(r), JSON.stringify(r.res?.dynamic_workflow));
+	r = await call(admin, 'GetNodeExecution', { id: nodeId('nd1', 'dyn') });
+	ok(r.code === 0 && r.res.metadata?.is_dynamic === true, 'row 41: GetNodeExecution dyn: metadata.is_dynamic', got(r), JSON.stringify(r.res?.metadata));
+	r = await call(admin, 'GetNodeExecution', { id: nodeId('nd1', 'nope') });
+	expect(r, grpc.status.NOT_FOUND, null, 'GetNodeExecution of an unknown node: NOT_FOUND');
+
+	// Rows 43-45: task events.
+	r = await tev('nd1', 'nope', 0, 'RUNNING', 0, 3);
+	expect(r, grpc.status.NOT_FOUND, null, 'row 43: a task event of an unknown node execution: NOT_FOUND');
+	r = await tev('nd1', 'n0-0-c1', 0, 'QUEUED', 0, 3, { logs: [{ uri: 'l1', name: 'a' }, { uri: 'l2', name: 'b', ShowWhilePending: true }] });
+	expect(r, 0, null, 'row 43: attempt 0 QUEUED (version 0) with logs l1 and l2 (ShowWhilePending): OK');
+	r = await tev('nd1', 'n0-0-c1', 0, 'QUEUED', 0, 3);
+	expect(r, grpc.status.ALREADY_EXISTS, null, 'row 43: the same phase and phase_version: ALREADY_EXISTS');
+	r = await getTask(0);
+	ok(r.code === 0 && JSON.stringify(logUris(r.res)) === '["l2"]', 'row 44: QUEUED shows only the ShowWhilePending log (l2)', got(r), JSON.stringify(r.res?.closure?.logs));
+	r = await tev('nd1', 'n0-0-c1', 0, 'QUEUED', 1, 4, { reason: 'pulling' });
+	expect(r, 0, null, 'row 43: the same phase, phase_version 1: OK (an update)');
+	r = await tev('nd1', 'n0-0-c1', 0, 'RUNNING', 0, 5, { logs: [{ uri: 'l1', name: 'a', HideOnceFinished: true }, { uri: 'l2', name: 'b' }] });
+	expect(r, 0, null, 'row 43: RUNNING with l1 (HideOnceFinished) and l2: OK');
+	r = await getTask(0);
+	ok(r.code === 0 && JSON.stringify(logUris(r.res).sort()) === '["l1","l2"]' && r.res.closure.started_at?.seconds === String(T0 + 5),
+		'row 44: RUNNING shows l1 and l2; started_at from RUNNING', got(r), JSON.stringify(r.res?.closure?.logs), JSON.stringify(r.res?.closure?.started_at));
+	r = await tev('nd1', 'n0-0-c1', 0, 'FAILED', 0, 7, { error: { code: 'OOM', message: 'killed' } });
+	expect(r, 0, null, 'row 45: attempt 0 FAILED');
+	r = await getTask(0);
+	ok(r.code === 0 && JSON.stringify(logUris(r.res)) === '["l2"]', 'row 44: FAILED drops the HideOnceFinished log l1', got(r), JSON.stringify(r.res?.closure?.logs));
+	ok(r.res?.closure?.duration?.seconds === '2' && r.res.closure.reason === 'pulling' && r.res.closure.error?.code === 'OOM',
+		'row 43: duration 2 s from RUNNING, the reason kept, the error recorded', JSON.stringify(r.res?.closure));
+	r = await tev('nd1', 'n0-0-c1', 0, 'RUNNING', 1, 8);
+	expect(r, grpc.status.FAILED_PRECONDITION, 'FAILED', 'row 43: attempt 0 RUNNING after FAILED: FAILED_PRECONDITION');
+	ok(failureReason(r)?.already_in_terminal_state?.current_phase === 'FAILED',
+		'row 43: with an EventFailureReason detail: already_in_terminal_state FAILED', showDetails(r));
+	r = await tev('nd1', 'n0-0-c1', 1, 'RUNNING', 0, 9, { logs: [{ uri: 'l3', name: 'c', HideOnceFinished: true }, { uri: 'l4', name: 'd' }] });
+	expect(r, 0, null, 'row 45: retry attempt 1 RUNNING: OK');
+	r = await tev('nd1', 'n0-0-c1', 1, 'SUCCEEDED', 0, 12, { output_data: { literals: { o0: lit(7) } } });
+	expect(r, 0, null, 'row 45: attempt 1 SUCCEEDED with output_data o0=7');
+	r = await getTask(1);
+	ok(r.code === 0 && r.res.closure.phase === 'SUCCEEDED' && JSON.stringify(logUris(r.res)) === '["l4"]',
+		'row 44: SUCCEEDED drops the HideOnceFinished log l3', got(r), JSON.stringify(r.res?.closure?.logs));
+	r = await tev('nd1', 'n0-0-c1', 1, 'RUNNING', 1, 13);
+	expect(r, grpc.status.FAILED_PRECONDITION, 'SUCCEEDED', 'row 43: attempt 1 RUNNING after SUCCEEDED: FAILED_PRECONDITION');
+	r = await call(admin, 'ListTaskExecutions', { node_execution_id: nodeId('nd1', 'n0-0-c1'), limit: 10 });
+	{
+		const tl = (r.res?.task_executions ?? []).map((t) => `${t.id.retry_attempt}:${t.closure.phase}`).sort();
+		is(tl, ['0:FAILED', '1:SUCCEEDED'], r, 'row 45: ListTaskExecutions n0-0-c1: attempt 0 FAILED, attempt 1 SUCCEEDED');
+	}
+	r = await call(admin, 'GetTaskExecutionData', { id: taskExId('nd1', 'n0-0-c1', 1) });
+	ok(r.code === 0 && litInt(r.res?.full_outputs, 'o0') === '7', 'GetTaskExecutionData attempt 1: full_outputs o0=7', got(r), JSON.stringify(r.res?.full_outputs));
+	r = await getTask(2);
+	expect(r, grpc.status.NOT_FOUND, null, 'GetTaskExecution of an attempt never reported: NOT_FOUND');
+	// A node launched by a task execution (a dynamic task's child).
+	r = await nev('nd1', 'n0-0-c1-0-d0', 'RUNNING', 10, { parent_task_metadata: { id: taskExId('nd1', 'n0-0-c1', 1) } });
+	expect(r, 0, null, 'node n0-0-c1-0-d0 with parent_task_metadata (attempt 1 of n0-0-c1): OK');
+	r = await call(admin, 'ListNodeExecutionsForTask', { task_execution_id: taskExId('nd1', 'n0-0-c1', 1), limit: 10 });
+	is(nodeIds(r.res), ['n0-0-c1-0-d0'], r, 'ListNodeExecutionsForTask attempt 1: n0-0-c1-0-d0');
+	r = await listNodes('nd1');
+	is(nodeIds(r.res), ['dyn', 'end-node', 'n0'], r, 'row 40: and it is not a top-level node (dyn, end-node, n0)');
+	r = await call(admin, 'GetExecutionMetrics', { id: exid('nd1'), depth: 5 });
+	ok(r.code === 0 && r.res?.span?.id === 'workflow_id' && r.res.span.workflow_id?.name === 'nd1'
+		&& (r.res.span.spans ?? []).some((s) => s.node_id?.node_id === 'n0'),
+	'GetExecutionMetrics nd1: a workflow span with a span for node n0', got(r), short(JSON.stringify(r.res), 600));
 }
 
 main().catch((e) => {

@@ -104,9 +104,13 @@ cors_origin=http://console.example
 max_body=65536
 # closure_inline_max = 0: every closure goes through the blob store, so
 # the suites exercise offloading (the unit tests keep them inline).
+# outbox_workers = 0: an execution's phase is only what the suites' events
+# make it (no launch or abort worker racing them; conformance.mjs says
+# why); cluster = c-a: events from other producers are refused.
 printf '%s\n' '[http]' 'allow_cors = true' "allowed_origins = $cors_origin" \
 	'max_body_size = 64KiB' 'body_timeout = 1s' \
-	'[registry]' 'closure_inline_max = 0' >"$tmp/keel.ini" ||
+	'[registry]' 'closure_inline_max = 0' \
+	'[executions]' 'outbox_workers = 0' 'cluster = c-a' >"$tmp/keel.ini" ||
 	bail "cannot write $tmp/keel.ini"
 mkdir -p "$tmp/data"
 "$keeld" -c "$tmp/keel.ini" --data-dir "$tmp/data" \

@@ -20,7 +20,9 @@
 //
 // HOST:PORT is the REST door (--http-listen).  The server may already hold
 // other projects (the gRPC suite's); every project made here is named
-// rest-*.  Exit status 0 only when every check passed.
+// rest-*.  The execution checks expect a blob store and [executions]
+// outbox_workers = 0, cluster = c-a (grpc_conformance.sh).  Exit status 0
+// only when every check passed.
 
 import { readFileSync, existsSync } from 'node:fs';
 import { join } from 'node:path';
@@ -474,6 +476,7 @@ async function main() {
 	await listing();
 	await errors();
 	await registry();
+	await executions();
 	await unimplemented();
 	await requestIds();
 	await openapi();
@@ -933,6 +936,262 @@ async function registry() {
 	ok(r.status === 200 && r.json?.launch_plans?.length === 1, 'ListLaunchPlans ?filters=eq(schedule_type,RATE): one', shown(r));
 	r = await call('json', 'GET', '/api/v1/workflow_ids/rest-reg/development?limit=5');
 	ok(r.status === 200 && r.json?.entities?.map((e) => e.name).join() === 'wf', 'GET /api/v1/workflow_ids: wf', shown(r));
+}
+
+// -- executions and events over REST (checklist rows 20-45, a subset) -------
+// keeld runs with [executions] outbox_workers = 0 and cluster = c-a (see
+// grpc_conformance.sh): phases move only with the events sent here.
+const EFR = 'type.googleapis.com/flyteidl.admin.EventFailureReason';
+// The first detail of an error response in flavour fl, as {type, msg}
+// (msg in proto names), or null.
+function detailOf(r, fl) {
+	const EventFailureReason = T('flyteidl.admin.EventFailureReason');
+	try {
+		if (fl === 'binary') {
+			const d = dec(Status, r.body).details?.[0];
+			if (!d) return null;
+			return { type: d.type_url, msg: d.type_url === EFR ? dec(EventFailureReason, Buffer.from(d.value, 'base64')) : null };
+		}
+		const d = r.json?.details?.[0];
+		if (!d) return null;
+		const { '@type': type, ...rest } = d;
+		return { type, msg: type === EFR ? EventFailureReason.toObject(EventFailureReason.fromObject(fl === 'camel' ? toProtoNames(EventFailureReason, rest) : rest), { enums: String }) : null, raw: d };
+	} catch (e) {
+		return { type: '(undecodable)', msg: null, err: e.message };
+	}
+}
+async function executions() {
+	const P = 'rest-exe', D = 'development';
+	const PD = { project: P, domain: D };
+	const rid = (resource_type, name, version = 'v1') => ({ resource_type, ...PD, name, version });
+	const eid = (name) => ({ ...PD, name });
+	const intT = { simple: 'INTEGER' };
+	const vars = (o) => ({ variables: Object.fromEntries(Object.entries(o).map(([k, t]) => [k, { type: t }])) });
+	const lit = (i) => ({ scalar: { primitive: { integer: String(i) } } });
+	const ts = (sec) => new Date((1767225600 + sec) * 1000).toISOString().replace('.000Z', 'Z');
+	const X = `/api/v1/executions/${P}/${D}`;
+	const Exec = M('GetExecution').res;
+	const shapeOk = (r, fl, type) => (r.json === undefined ? ['body is not JSON'] : shape(type, r.json, fl === 'camel'));
+
+	let r = await call('json', 'POST', '/api/v1/projects', M('RegisterProject').req, { project: { id: P, name: P } });
+	ok(r.status === 200, `executions: project ${P}`, shown(r));
+	r = await call('json', 'POST', '/api/v1/tasks', M('CreateTask').req, { id: rid('TASK', 'add'),
+		spec: { template: { type: 'python-task', metadata: {}, container: { image: 'img:1' },
+			interface: { inputs: vars({ a: intT, b: intT }), outputs: vars({ o0: intT }) } } } });
+	ok(r.status === 200, 'executions: POST /api/v1/tasks add', shown(r));
+	r = await call('json', 'POST', '/api/v1/workflows', M('CreateWorkflow').req, { id: rid('WORKFLOW', 'wf'),
+		spec: { template: { interface: { inputs: vars({ x: intT }), outputs: vars({ o: intT }) },
+			nodes: [{ id: 'n0', task_node: { reference_id: rid('TASK', 'add') },
+				inputs: [{ var: 'a', binding: { promise: { node_id: 'start-node', var: 'x' } } }, { var: 'b', binding: lit(2) }] }],
+			outputs: [{ var: 'o', binding: { promise: { node_id: 'n0', var: 'o0' } } }] } } });
+	ok(r.status === 200, 'executions: POST /api/v1/workflows wf', shown(r));
+	r = await call('json', 'POST', '/api/v1/launch_plans', M('CreateLaunchPlan').req, { id: rid('LAUNCH_PLAN', 'lp'),
+		spec: { workflow_id: rid('WORKFLOW', 'wf'), default_inputs: { parameters: { x: { var: { type: intT }, default: lit(3) } } },
+			labels: { values: { team: 'rest' } } } });
+	ok(r.status === 200, 'executions: POST /api/v1/launch_plans lp (x defaults to 3, label team=rest)', shown(r));
+	const createReq = (name, inputs = {}) => ({ ...PD, name, spec: { launch_plan: rid('LAUNCH_PLAN', 'lp') }, inputs: { literals: inputs } });
+
+	// Create, in JSON and in binary; read back in each encoding.
+	r = await call('json', 'POST', '/api/v1/executions', M('CreateExecution').req, createReq('r1', { x: lit(5) }));
+	ok(r.status === 200 && r.json?.id?.name === 'r1' && r.json.id.project === P && shapeOk(r, 'json', M('CreateExecution').res).length === 0,
+		'row 20: POST /api/v1/executions (json) r1: 200, an ExecutionCreateResponse naming r1', shown(r));
+	r = await call('binary', 'POST', '/api/v1/executions', M('CreateExecution').req, createReq('r2'));
+	let d = decoded(r, 'binary', M('CreateExecution').res);
+	ok(d.problems.length === 0 && d.msg?.id?.name === 'r2', 'row 20: POST /api/v1/executions (binary) r2: 200, a binary ExecutionCreateResponse naming r2', shown(r), ...d.problems);
+	r = await call('camel', 'POST', '/api/v1/executions', M('CreateExecution').req, { project: P, domain: D, spec: { launchPlan: rid('LAUNCH_PLAN', 'lp') } });
+	ok(r.status === 200 && /^a[bcdfghjklmnpqrstvwxz2456789]{19}$/.test(r.json?.id?.name ?? ''),
+		'row 20: POST /api/v1/executions (camel JSON, no name): a generated 20-character name', shown(r));
+	r = await call('binary', 'GET', `${X}/r2`);
+	d = decoded(r, 'binary', Exec);
+	ok(d.problems.length === 0 && d.msg?.id?.name === 'r2' && d.msg.closure?.phase === 'UNDEFINED'
+		&& d.msg.closure.state_change_details?.state === 'EXECUTION_ACTIVE' && d.msg.spec?.metadata?.principal === 'anonymous',
+	`row 20: GET ${X}/r2 (binary): phase UNDEFINED, state ACTIVE, principal anonymous`, shown(r), ...d.problems);
+	r = await call('json', 'GET', `${X}/r1`);
+	let pr = shapeOk(r, 'json', Exec);
+	ok(r.status === 200 && pr.length === 0 && r.json.closure.phase === 'UNDEFINED' && r.json.spec.launch_plan.name === 'lp'
+		&& /^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d(\.\d+)?Z$/.test(r.json.closure.created_at ?? '') && r.json.spec.labels?.values?.team === 'rest',
+	`row 20: GET ${X}/r1 (json): an Execution in proto names, created_at RFC 3339, the launch plan's label`, shown(r), ...pr);
+	r = await call('camel', 'GET', `${X}/r1`);
+	pr = shapeOk(r, 'camel', Exec);
+	ok(r.status === 200 && pr.length === 0 && r.json.closure.stateChangeDetails?.state === 'EXECUTION_ACTIVE'
+		&& r.json.spec.metadata.systemMetadata?.executionCluster === 'c-a',
+	`row 20: GET ${X}/r1 (Accept */*): lowerCamelCase (closure.stateChangeDetails, spec.metadata.systemMetadata.executionCluster c-a)`, shown(r), ...pr);
+	r = await call('binary', 'POST', '/api/v1/executions', M('CreateExecution').req, createReq('a_b'));
+	expectError(r, 'binary', 400, 3, 'invalid name format', 'row 21: name a_b (binary): 400, code 3 "invalid name format"');
+	r = await call('json', 'POST', '/api/v1/executions', M('CreateExecution').req, createReq('r-bad', { zz: lit(1) }));
+	expectError(r, 'json', 400, 3, 'invalid input zz', 'row 22: an undeclared input zz: 400 "invalid input zz"');
+	r = await call('json', 'GET', `${X}/nope`);
+	expectError(r, 'json', 404, 5, null, `GET ${X}/nope: 404, code 5`);
+
+	// Data.
+	r = await call('json', 'GET', `/api/v1/data/executions/${P}/${D}/r1`);
+	ok(r.status === 200 && r.json?.full_inputs?.literals?.x?.scalar?.primitive?.integer === '5'
+		&& new RegExp(`metadata/${P}/${D}/r1/[a-z0-9]{12}/inputs$`).test(String(r.json?.inputs?.url ?? '')) && shapeOk(r, 'json', M('GetExecutionData').res).length === 0,
+	`row 22: GET /api/v1/data/executions/${P}/${D}/r1: full_inputs x=5 (an int64 as a string), inputs.url the blob`, shown(r));
+	r = await call('binary', 'GET', `/api/v1/data/executions/${P}/${D}/r2`);
+	d = decoded(r, 'binary', M('GetExecutionData').res);
+	ok(d.problems.length === 0 && d.msg?.full_inputs?.literals?.x?.scalar?.primitive?.integer === '3',
+		'row 22: the same for r2 in binary: the default x=3 in full_inputs', shown(r), ...d.problems);
+
+	// A refused duplicate must leave the stored execution alone.
+	r = await call('json', 'POST', '/api/v1/executions', M('CreateExecution').req, createReq('r1', { x: lit(9) }));
+	expectError(r, 'json', 409, 6, 'r1', 'row 21: POST /api/v1/executions r1 again (x=9): 409, code 6 naming r1');
+	r = await call('json', 'GET', `/api/v1/data/executions/${P}/${D}/r1`);
+	ok(r.status === 200 && r.json?.full_inputs?.literals?.x?.scalar?.primitive?.integer === '5',
+		'row 21: the refused duplicate left r1\'s stored inputs as they were (x=5, not 9)', shown(r));
+
+	// List, archive.
+	const listNames = (x) => (x.json?.executions ?? []).map((e) => e.id.name).sort();
+	r = await call('json', 'GET', `${X}?limit=100&filters=${encodeURIComponent('eq(execution_tag.key,team)+eq(execution_tag.value,rest)')}`);
+	ok(r.status === 200 && ['r1', 'r2'].every((x) => listNames(r).includes(x)) && listNames(r).length === 3,
+		`row 26: GET ${X}?limit=100&filters=eq(execution_tag.key,team)%2Beq(execution_tag.value,rest): the three executions`, shown(r), `names: ${listNames(r)}`);
+	// The token is opaque (Keel's is a cursor, not Flyte Admin's offset): follow it.
+	const pageQ = `limit=1&sort_by.key=execution_name&sort_by.direction=ASCENDING&filters=value_in(execution_name,r1%3Br2)`;
+	r = await call('json', 'GET', `${X}?${pageQ}`);
+	const tok = r.json?.token ?? '';
+	ok(r.status === 200 && js(listNames(r)) === js(['r1']) && tok !== '',
+		'ListExecutions limit=1, sort_by execution_name ASCENDING, value_in(execution_name,r1;r2): r1 and a token', shown(r));
+	r = await call('json', 'GET', `${X}?${pageQ}&token=${encodeURIComponent(tok)}`);
+	ok(r.status === 200 && js(listNames(r)) === js(['r2']), 'and with that token: r2', shown(r));
+	r = await call('json', 'GET', `${X}?limit=0`);
+	expectError(r, 'json', 400, 3, 'limit', 'ListExecutions limit=0: 400 naming limit');
+	r = await call('json', 'PUT', `${X}/r1`, M('UpdateExecution').req, { state: 'EXECUTION_ARCHIVED' });
+	ok(r.status === 200 && js(r.json) === '{}', `row 31: PUT ${X}/r1 {state: EXECUTION_ARCHIVED} (the id from the path): 200 {}`, shown(r));
+	r = await call('json', 'GET', `${X}?limit=100&filters=eq(execution_name,r1)`);
+	ok(r.status === 200 && listNames(r).length === 0, 'row 31: r1 is hidden from the list', shown(r));
+	r = await call('json', 'GET', `${X}?limit=100&filters=eq(state,1)`);
+	ok(r.status === 200 && js(listNames(r)) === js(['r1']), 'row 31: and listed with filters=eq(state,1)', shown(r));
+	r = await call('json', 'PUT', `${X}/r1`, M('UpdateExecution').req, { id: eid('r2'), state: 'EXECUTION_ACTIVE' });
+	expectError(r, 'json', 400, 3, ['r1', 'r2'], `PUT ${X}/r1 with body id r2: 400 naming both`);
+
+	// Terminate.
+	r = await call('json', 'DELETE', `${X}/r2`, M('TerminateExecution').req, { cause: 'stop it' });
+	ok(r.status === 200 && js(r.json) === '{}', `row 30: DELETE ${X}/r2 {cause: "stop it"}: 200 {}`, shown(r));
+	r = await call('json', 'GET', `${X}/r2`);
+	ok(r.status === 200 && r.json?.closure?.phase === 'ABORTING' && r.json.closure.abort_metadata?.cause === 'stop it'
+		&& r.json.closure.abort_metadata.principal === 'anonymous',
+	'row 30: r2 ABORTING with abort_metadata {cause, principal}', shown(r));
+	r = await call('json', 'DELETE', `${X}/nope`, M('TerminateExecution').req, { cause: 'x' });
+	expectError(r, 'json', 404, 5, null, `row 30: DELETE ${X}/nope: 404`);
+
+	// Relaunch, recover.
+	r = await call('json', 'POST', '/api/v1/executions/relaunch', M('RelaunchExecution').req, { id: eid('r1'), name: 'r1-re' });
+	ok(r.status === 200 && r.json?.id?.name === 'r1-re', 'row 28: POST /api/v1/executions/relaunch r1 as r1-re: 200', shown(r));
+	r = await call('json', 'GET', `${X}/r1-re`);
+	ok(r.status === 200 && r.json?.spec?.metadata?.mode === 'RELAUNCH' && r.json.spec.metadata.reference_execution?.name === 'r1',
+		'row 28: r1-re: mode RELAUNCH, reference_execution r1', shown(r));
+	r = await call('binary', 'POST', '/api/v1/executions/recover', M('RecoverExecution').req, { id: eid('r1'), name: 'r1-rec' });
+	d = decoded(r, 'binary', M('RecoverExecution').res);
+	ok(d.problems.length === 0 && d.msg?.id?.name === 'r1-rec', 'row 29: POST /api/v1/executions/recover (binary) r1 as r1-rec: 200', shown(r), ...d.problems);
+	r = await call('json', 'GET', `${X}/r1-rec`);
+	ok(r.status === 200 && r.json?.spec?.metadata?.mode === 'RECOVERED', 'row 29: r1-rec: mode RECOVERED', shown(r));
+
+	// Workflow events, with the EventFailureReason detail in every encoding.
+	const wfev = (fl, name, phase, sec, extra = {}) => call(fl, 'POST', '/api/v1/events/workflows', M('CreateWorkflowEvent').req,
+		{ event: { execution_id: eid(name), phase, occurred_at: fl === 'binary' ? { seconds: String(1767225600 + sec) } : ts(sec), ...extra } });
+	r = await call('json', 'POST', '/api/v1/executions', M('CreateExecution').req, createReq('r3'));
+	ok(r.status === 200, 'rows 33-37: create r3', shown(r));
+	r = await wfev('json', 'r3', 'RUNNING', 10);
+	ok(r.status === 200 && js(r.json) === '{}', 'row 33: POST /api/v1/events/workflows r3 RUNNING (occurred_at RFC 3339): 200 {}', shown(r));
+	r = await wfev('json', 'r3', 'RUNNING', 11);
+	expectError(r, 'json', 409, 6, 'already recorded', 'row 33: RUNNING twice: 409, code 6');
+	r = await wfev('camel', 'r3', 'QUEUED', 12);
+	expectError(r, 'camel', 400, 9, 'RUNNING to QUEUED', 'row 33: RUNNING -> QUEUED: 400, code 9 FAILED_PRECONDITION');
+	r = await wfev('binary', 'r3', 'SUCCEEDED', 40, { output_uri: 's3://bucket/r3/outputs.pb' });
+	d = decoded(r, 'binary', M('CreateWorkflowEvent').res);
+	ok(d.problems.length === 0 && r.body.length === 0, 'row 33: r3 SUCCEEDED (binary): 200, an empty response', shown(r), ...d.problems);
+	r = await call('json', 'GET', `${X}/r3`);
+	ok(r.status === 200 && r.json?.closure?.phase === 'SUCCEEDED' && r.json.closure.started_at === ts(10) && r.json.closure.duration === '30s'
+		&& r.json.closure.outputs?.uri === 's3://bucket/r3/outputs.pb',
+	'row 37: r3: started_at from RUNNING, duration "30s", outputs.uri as sent', shown(r));
+	for (const fl of ['json', 'camel', 'binary']) {
+		r = await wfev(fl, 'r3', 'RUNNING', 50);
+		expectError(r, fl, 400, 9, 'Invalid phase change from SUCCEEDED to RUNNING', `row 33: SUCCEEDED -> RUNNING (${fl}): 400, code 9`);
+		const det = detailOf(r, fl);
+		ok(det?.type === EFR && det.msg?.already_in_terminal_state?.current_phase === 'SUCCEEDED',
+			`row 33: its details (${fl}): one EventFailureReason, already_in_terminal_state SUCCEEDED`, shown(r), `detail: ${js(det)}`);
+	}
+	r = await call('json', 'GET', '/api/v1/data/executions/rest-exe/development/r3');
+	ok(r.status === 200 && r.json?.full_outputs === null && r.json?.full_inputs?.literals?.x !== undefined,
+		'GET /api/v1/data/executions/.../r3, its output_uri outside the blob store: still 200, full_inputs, no full_outputs', shown(r));
+	r = await call('json', 'DELETE', `${X}/r3`, M('TerminateExecution').req, { cause: 'too late' });
+	expectError(r, 'json', 400, 9, 'already terminated', `row 30: DELETE ${X}/r3 (SUCCEEDED): 400, code 9 "already terminated"`);
+	let det = detailOf(r, 'json');
+	ok(det?.type === EFR && det.msg?.already_in_terminal_state?.current_phase === 'SUCCEEDED',
+		'row 30: with an EventFailureReason detail (already_in_terminal_state SUCCEEDED)', shown(r), `detail: ${js(det)}`);
+	r = await wfev('json', 'r2', 'RUNNING', 2);
+	expectError(r, 'json', 400, 9, 'from aborting', 'row 35: r2 (ABORTING) RUNNING: 400, code 9');
+	r = await wfev('json', 'r2', 'ABORTED', 3);
+	ok(r.status === 200, 'row 35: r2 ABORTED: 200', shown(r));
+	r = await wfev('json', 'r1-re', 'RUNNING', 2, { producer_id: 'c-b' });
+	expectError(r, 'json', 400, 9, 'c-b', 'row 34: RUNNING from producer c-b: 400, code 9 naming c-b');
+	det = detailOf(r, 'json');
+	ok(det?.type === EFR && det.msg?.incompatible_cluster?.cluster === 'c-b', 'row 34: with an EventFailureReason detail (incompatible_cluster c-b)',
+		shown(r), `detail: ${js(det)}`);
+
+	// Node and task events.
+	r = await call('json', 'POST', '/api/v1/executions', M('CreateExecution').req, createReq('r4'));
+	ok(r.status === 200, 'rows 38-45: create r4', shown(r));
+	const nid = (node) => ({ node_id: node, execution_id: eid('r4') });
+	const nev = (fl, node, phase, sec, extra = {}) => call(fl, 'POST', '/api/v1/events/nodes', M('CreateNodeEvent').req,
+		{ event: { id: nid(node), phase, occurred_at: fl === 'binary' ? { seconds: String(1767225600 + sec) } : ts(sec), ...extra } });
+	r = await nev('json', 'n0', 'RUNNING', 1);
+	ok(r.status === 200 && js(r.json) === '{}', 'row 38: POST /api/v1/events/nodes r4/n0 RUNNING: 200 {}', shown(r));
+	r = await nev('binary', 'n0', 'RUNNING', 2);
+	expectError(r, 'binary', 409, 6, null, 'row 39: n0 RUNNING twice (binary): 409, code 6');
+	r = await nev('camel', 'n0-0-c', 'RUNNING', 2, { parentNodeMetadata: { nodeId: 'n0' } });
+	ok(r.status === 200, 'row 40: n0-0-c, a child of n0 (camel JSON): 200', shown(r));
+	const tid = rid('TASK', 'add');
+	const tev = (fl, retry, phase, version, sec, extra = {}) => call(fl, 'POST', '/api/v1/events/tasks', M('CreateTaskEvent').req,
+		{ event: { task_id: tid, parent_node_execution_id: nid('n0'), retry_attempt: retry, phase, phase_version: version,
+			occurred_at: fl === 'binary' ? { seconds: String(1767225600 + sec) } : ts(sec), ...extra } });
+	r = await tev('json', 0, 'QUEUED', 0, 2, { logs: [{ uri: 'l1', name: 'a' }, { uri: 'l2', name: 'b', ShowWhilePending: true }] });
+	ok(r.status === 200 && js(r.json) === '{}', 'row 43: POST /api/v1/events/tasks attempt 0 QUEUED with two logs: 200 {}', shown(r));
+	r = await tev('json', 0, 'QUEUED', 0, 2);
+	expectError(r, 'json', 409, 6, null, 'row 43: the same phase and version: 409, code 6');
+	const TX = `/api/v1/task_executions/${P}/${D}/r4/n0`;
+	r = await call('json', 'GET', `${TX}/${P}/${D}/add/v1/0`);
+	ok(r.status === 200 && r.json?.closure?.phase === 'QUEUED' && js(r.json.closure.logs.map((l) => l.uri)) === js(['l2'])
+		&& r.json.closure.logs[0].ShowWhilePending === true && shapeOk(r, 'json', M('GetTaskExecution').res).length === 0,
+	`row 44: GET ${TX}/${P}/${D}/add/v1/0: QUEUED, only the ShowWhilePending log l2`, shown(r));
+	r = await tev('binary', 0, 'RUNNING', 0, 3, { logs: [{ uri: 'l1', name: 'a', HideOnceFinished: true }, { uri: 'l2', name: 'b' }] });
+	ok(r.status === 200, 'row 43: attempt 0 RUNNING (binary): 200', shown(r));
+	r = await tev('json', 0, 'SUCCEEDED', 0, 6, { output_uri: 's3://bucket/n0/0/outputs.pb' });
+	ok(r.status === 200, 'row 43: attempt 0 SUCCEEDED: 200', shown(r));
+	r = await call('binary', 'GET', `${TX}/${P}/${D}/add/v1/0`);
+	d = decoded(r, 'binary', M('GetTaskExecution').res);
+	ok(d.problems.length === 0 && d.msg?.closure?.phase === 'SUCCEEDED' && js(d.msg.closure.logs.map((l) => l.uri)) === js(['l2'])
+		&& d.msg.closure.duration?.seconds === '3',
+	'row 44: the same in binary: SUCCEEDED dropped the HideOnceFinished log l1; duration 3 s', shown(r), ...d.problems);
+	r = await tev('json', 0, 'RUNNING', 1, 7);
+	expectError(r, 'json', 400, 9, 'SUCCEEDED', 'row 43: RUNNING after SUCCEEDED: 400, code 9');
+	det = detailOf(r, 'json');
+	ok(det?.type === EFR && det.msg?.already_in_terminal_state?.current_phase === 'SUCCEEDED',
+		'row 43: with an EventFailureReason detail (already_in_terminal_state SUCCEEDED)', shown(r), `detail: ${js(det)}`);
+	r = await tev('json', 1, 'RUNNING', 0, 8);
+	ok(r.status === 200, 'row 45: retry attempt 1 RUNNING: 200', shown(r));
+	r = await call('json', 'GET', `${TX}?limit=10`);
+	ok(r.status === 200 && js((r.json?.task_executions ?? []).map((t) => t.id.retry_attempt).sort()) === js([0, 1]),
+		`row 45: GET ${TX}?limit=10: attempts 0 and 1`, shown(r));
+	r = await call('json', 'GET', `/api/v1/data/task_executions/${P}/${D}/r4/n0/${P}/${D}/add/v1/1`);
+	ok(r.status === 200 && shapeOk(r, 'json', M('GetTaskExecutionData').res).length === 0, 'GET /api/v1/data/task_executions/.../1: 200, a TaskExecutionGetDataResponse', shown(r));
+	r = await call('json', 'GET', `/api/v1/children/task_executions/${P}/${D}/r4/n0/${P}/${D}/add/v1/0?limit=10`);
+	ok(r.status === 200 && js(r.json?.node_executions) === '[]', 'GET /api/v1/children/task_executions/.../0?limit=10: no child nodes', shown(r));
+
+	const NX = `/api/v1/node_executions/${P}/${D}/r4`;
+	r = await call('json', 'GET', `${NX}/n0`);
+	ok(r.status === 200 && r.json?.closure?.phase === 'RUNNING' && r.json.id?.node_id === 'n0' && shapeOk(r, 'json', M('GetNodeExecution').res).length === 0,
+		`row 38: GET ${NX}/n0: a NodeExecution, RUNNING`, shown(r));
+	r = await call('json', 'GET', `${NX}?limit=10`);
+	ok(r.status === 200 && js((r.json?.node_executions ?? []).map((x) => x.id.node_id)) === js(['n0']), `row 40: GET ${NX}?limit=10: the top level only (n0)`, shown(r));
+	r = await call('json', 'GET', `${NX}?limit=10&unique_parent_id=n0`);
+	ok(r.status === 200 && js((r.json?.node_executions ?? []).map((x) => x.id.node_id)) === js(['n0-0-c']), 'row 40: with unique_parent_id=n0: n0-0-c', shown(r));
+	r = await call('json', 'GET', `${NX}/n0/dynamic_workflow`);
+	expectError(r, 'json', 404, 5, null, `row 41: GET ${NX}/n0/dynamic_workflow: 404 (not a dynamic node)`);
+	r = await call('json', 'GET', `/api/v1/data/node_executions/${P}/${D}/r4/n0`);
+	ok(r.status === 200 && shapeOk(r, 'json', M('GetNodeExecutionData').res).length === 0, `GET /api/v1/data/node_executions/${P}/${D}/r4/n0: 200`, shown(r));
+	r = await call('json', 'GET', `/api/v1/metrics/executions/${P}/${D}/r4?depth=3`);
+	ok(r.status === 200 && r.json?.span?.workflow_id?.name === 'r4', `GET /api/v1/metrics/executions/${P}/${D}/r4?depth=3: a span for the workflow`, shown(r));
 }
 
 // -- every binding of a method Keel does not implement yet -----------------

@@ -656,6 +656,75 @@ static int wfev(const char *name, const char *phase, const char *producer,
 	           j, NULL, NULL, m);
 }
 
+/* One integer from sql (the first column of the first row). */
+static int64_t count_val;
+static int count_row(void *arg, const struct keel_db_val *cols, size_t n)
+{
+	(void)arg;
+	if (n > 0)
+		count_val = cols[0].i;
+	return 1;
+}
+static int count_tx(struct db_conn *c, void *arg, struct keel_err *err)
+{
+	count_val = -1;
+	return db_query(c, arg, NULL, 0, count_row, NULL, err);
+}
+static int64_t count(const char *sql)
+{
+	struct keel_err err = {0};
+
+	if (db_tx(svc.db, KEEL_DB_TX_READ, count_tx, (void *)sql, &err) != 0)
+		return -1;
+	return count_val;
+}
+
+/* Terminal phases queue notification (and cloud-event) rows. */
+static void test_notify(void)
+{
+	const char *m;
+	int code;
+
+	svc.exec.cloud_events = 1;
+	code = create(LP("lp.add"), "nt1",
+	              "\"notifications\":{\"notifications\":[{\"phases\":"
+	              "[\"FAILED\"],\"email\":{\"recipientsEmail\":"
+	              "[\"a@example.com\"]}}]}",
+	              "\"a\":" INT("1"), NULL, &m);
+	TAP_EQ_INT(code, 0, "create nt1 with an email on FAILED: %s", m);
+	code = create(LP("lp.add"), "nt2",
+	              "\"notifications\":{\"notifications\":[{\"phases\":"
+	              "[\"FAILED\"],\"email\":{\"recipientsEmail\":"
+	              "[\"a@example.com\"]}}]}",
+	              "\"a\":" INT("1"), NULL, &m);
+	code = create(LP("lp.add"), "nt3", "\"disableAll\":true",
+	              "\"a\":" INT("1"), NULL, &m);
+	code = create(LP("lp.add"), "nt4",
+	              "\"notifications\":{\"notifications\":[{\"phases\":"
+	              "[\"RUNNING\"],\"email\":{\"recipientsEmail\":"
+	              "[\"a@example.com\"]}}]}",
+	              "\"a\":" INT("1"), NULL, &m);
+	TAP_OK(code == RPC_INVALID_ARGUMENT && strstr(m, "phase"),
+	       "a notification on RUNNING is refused (%s)", m);
+	TAP_EQ_INT(wfev("nt1", "FAILED", "", 1, NULL, &m), 0, "nt1 FAILED");
+	TAP_EQ_INT(wfev("nt2", "SUCCEEDED", "", 1, NULL, &m), 0,
+	           "nt2 SUCCEEDED");
+	TAP_EQ_INT(wfev("nt3", "FAILED", "", 1, NULL, &m), 0, "nt3 FAILED");
+	TAP_EQ_INT(count("SELECT COUNT(*) FROM outbox o JOIN executions e ON "
+	                 "e.id = o.execution_id WHERE o.kind = 'notify' AND "
+	                 "e.name = 'nt1'"),
+	           1, "FAILED with an email on FAILED: one notify row");
+	TAP_EQ_INT(count("SELECT COUNT(*) FROM outbox o JOIN executions e ON "
+	                 "e.id = o.execution_id WHERE o.kind = 'notify' AND "
+	                 "e.name IN ('nt2', 'nt3')"),
+	           0, "SUCCEEDED, or disable_all: none");
+	TAP_EQ_INT(count("SELECT COUNT(*) FROM outbox o JOIN executions e ON "
+	                 "e.id = o.execution_id WHERE o.kind = 'cloud_event' "
+	                 "AND e.name IN ('nt1', 'nt2', 'nt3')"),
+	           3, "a cloud-event row per terminal event when enabled");
+	svc.exec.cloud_events = 0;
+}
+
 /* Rows 33-37: workflow events. */
 static void test_wf_events(void)
 {
@@ -1044,6 +1113,7 @@ int main(void)
 	test_config();
 	test_outbox();
 	test_wf_events();
+	test_notify();
 	test_node_events();
 	test_lifecycle();
 
