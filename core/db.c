@@ -620,3 +620,21 @@ const char *db_col_text(struct arena *a, const struct keel_db_val *v,
 		*nomem = 1;
 	return s ? s : "";
 }
+
+const uint8_t *db_col_blob(struct arena *a, const struct keel_db_val *v,
+                           size_t *n, int *nomem)
+{
+	uint8_t *b;
+
+	*n = 0;
+	if ((v->type != KEEL_DB_BLOB && v->type != KEEL_DB_TEXT) || v->n == 0)
+		return NULL;
+	b = arena_alloc(a, v->n);
+	if (b == NULL) {
+		*nomem = 1;
+		return NULL;
+	}
+	memcpy(b, v->p, v->n);
+	*n = v->n;
+	return b;
+}

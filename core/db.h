@@ -53,6 +53,15 @@ const char *db_dialect(const struct db *db);
 struct arena;
 const char *db_col_text(struct arena *a, const struct keel_db_val *v,
                         int *nomem);
+/* A BLOB (or TEXT) column copied into a; NULL with *n 0 for SQL NULL or
+ * an empty value.  Sets *nomem like db_col_text. */
+const uint8_t *db_col_blob(struct arena *a, const struct keel_db_val *v,
+                           size_t *n, int *nomem);
+/* An optional integer column: 0 for SQL NULL. */
+static inline int64_t db_col_int0(const struct keel_db_val *v)
+{
+	return v->type == KEEL_DB_INT ? v->i : 0;
+}
 uint32_t db_caps(const struct db *db);
 
 /*
@@ -104,6 +113,11 @@ static inline struct keel_db_val db_null(void)
 {
 	struct keel_db_val v = {.type = KEEL_DB_NULL};
 	return v;
+}
+/* An optional integer (ids, times): 0 is SQL NULL. */
+static inline struct keel_db_val db_int0(int64_t i)
+{
+	return i != 0 ? db_int(i) : db_null();
 }
 
 /* Rewrite "?" placeholders (outside quotes) to "$1".. into out.  Returns

@@ -85,25 +85,6 @@ const char repo_exec_select[] =
 	"e.source_execution_id, e.parent_node_execution_id, e.created_at, "
 	"e.updated_at";
 
-static const uint8_t *repo_exec_blob(struct arena *a,
-                                     const struct keel_db_val *v, size_t *n,
-                                     int *nomem)
-{
-	uint8_t *b;
-
-	*n = 0;
-	if ((v->type != KEEL_DB_BLOB && v->type != KEEL_DB_TEXT) || v->n == 0)
-		return NULL;
-	b = arena_alloc(a, v->n);
-	if (b == NULL) {
-		*nomem = 1;
-		return NULL;
-	}
-	memcpy(b, v->p, v->n);
-	*n = v->n;
-	return b;
-}
-
 int repo_exec_decode(struct arena *a, const struct keel_db_val *cols,
                      size_t ncols, struct repo_exec *e)
 {
@@ -120,7 +101,7 @@ int repo_exec_decode(struct arena *a, const struct keel_db_val *cols,
 	e->launch_plan_id = cols[5].i;
 	e->launch_plan_name = db_col_text(a, &cols[6], &nomem);
 	e->workflow_id = cols[7].i;
-	e->task_id = cols[8].type == KEEL_DB_INT ? cols[8].i : 0;
+	e->task_id = db_col_int0(&cols[8]);
 	e->launch_entity = db_col_text(a, &cols[9], &nomem);
 	e->phase = db_col_text(a, &cols[10], &nomem);
 	e->mode = (int)cols[11].i;
@@ -134,23 +115,17 @@ int repo_exec_decode(struct arena *a, const struct keel_db_val *cols,
 	                     : db_col_text(a, &cols[17], &nomem);
 	e->inputs_uri = db_col_text(a, &cols[18], &nomem);
 	e->user_inputs_uri = db_col_text(a, &cols[19], &nomem);
-	e->spec = repo_exec_blob(a, &cols[20], &e->spec_len, &nomem);
-	e->closure = repo_exec_blob(a, &cols[21], &e->closure_len, &nomem);
-	e->started_at = cols[22].type == KEEL_DB_INT ? cols[22].i : 0;
+	e->spec = db_col_blob(a, &cols[20], &e->spec_len, &nomem);
+	e->closure = db_col_blob(a, &cols[21], &e->closure_len, &nomem);
+	e->started_at = db_col_int0(&cols[22]);
 	e->duration = cols[23].i;
 	e->execution_created_at = cols[24].i;
 	e->execution_updated_at = cols[25].i;
-	e->source_execution_id = cols[26].type == KEEL_DB_INT ? cols[26].i : 0;
-	e->parent_node_execution_id =
-	    cols[27].type == KEEL_DB_INT ? cols[27].i : 0;
+	e->source_execution_id = db_col_int0(&cols[26]);
+	e->parent_node_execution_id = db_col_int0(&cols[27]);
 	e->created_at = cols[28].i;
 	e->updated_at = cols[29].i;
 	return nomem ? KEEL_ENOMEM : 0;
-}
-
-static struct keel_db_val repo_exec_opt(int64_t v)
-{
-	return v != 0 ? db_int(v) : db_null();
 }
 
 static int repo_exec_id_row(void *arg, const struct keel_db_val *cols,
@@ -178,7 +153,7 @@ int repo_exec_insert(struct db_conn *c, struct repo_exec *e,
 	a[n++] = db_int(e->launch_plan_id);
 	a[n++] = db_str(e->launch_plan_name);
 	a[n++] = db_int(e->workflow_id);
-	a[n++] = repo_exec_opt(e->task_id);
+	a[n++] = db_int0(e->task_id);
 	a[n++] = db_str(e->launch_entity);
 	a[n++] = db_str(e->phase);
 	a[n++] = db_int(e->mode);
@@ -192,12 +167,12 @@ int repo_exec_insert(struct db_conn *c, struct repo_exec *e,
 	a[n++] = db_str(e->user_inputs_uri ? e->user_inputs_uri : "");
 	a[n++] = db_blob(e->spec, e->spec_len);
 	a[n++] = db_blob(e->closure, e->closure_len);
-	a[n++] = repo_exec_opt(e->started_at);
+	a[n++] = db_int0(e->started_at);
 	a[n++] = db_int(e->duration);
 	a[n++] = db_int(e->execution_created_at);
 	a[n++] = db_int(e->execution_updated_at);
-	a[n++] = repo_exec_opt(e->source_execution_id);
-	a[n++] = repo_exec_opt(e->parent_node_execution_id);
+	a[n++] = db_int0(e->source_execution_id);
+	a[n++] = db_int0(e->parent_node_execution_id);
 	a[n++] = db_int(e->created_at);
 	a[n++] = db_int(e->updated_at);
 	rc = db_exec(c,
@@ -342,7 +317,7 @@ int repo_exec_update(struct db_conn *c, const struct repo_exec *e,
 	a[n++] = db_str(e->abort_cause);
 	a[n++] = db_blob(e->spec, e->spec_len);
 	a[n++] = db_blob(e->closure, e->closure_len);
-	a[n++] = repo_exec_opt(e->started_at);
+	a[n++] = db_int0(e->started_at);
 	a[n++] = db_int(e->duration);
 	a[n++] = db_int(e->execution_updated_at);
 	a[n++] = db_int(e->updated_at);

@@ -72,35 +72,6 @@ const char repo_task_select[] =
 	"te.started_at, te.duration, te.task_execution_created_at, "
 	"te.task_execution_updated_at, te.created_at, te.updated_at";
 
-static const uint8_t *repo_node_blob(struct arena *a,
-                                     const struct keel_db_val *v, size_t *n,
-                                     int *nomem)
-{
-	uint8_t *b;
-
-	*n = 0;
-	if ((v->type != KEEL_DB_BLOB && v->type != KEEL_DB_TEXT) || v->n == 0)
-		return NULL;
-	b = arena_alloc(a, v->n);
-	if (b == NULL) {
-		*nomem = 1;
-		return NULL;
-	}
-	memcpy(b, v->p, v->n);
-	*n = v->n;
-	return b;
-}
-
-static int64_t repo_node_opt_int(const struct keel_db_val *v)
-{
-	return v->type == KEEL_DB_INT ? v->i : 0;
-}
-
-static struct keel_db_val repo_node_opt(int64_t v)
-{
-	return v != 0 ? db_int(v) : db_null();
-}
-
 int repo_node_decode(struct arena *a, const struct keel_db_val *c,
                      size_t ncols, struct repo_node *n)
 {
@@ -116,14 +87,14 @@ int repo_node_decode(struct arena *a, const struct keel_db_val *c,
 	n->cache_status = db_col_text(a, &c[4], &nomem);
 	n->error_kind = db_col_text(a, &c[5], &nomem);
 	n->error_code = db_col_text(a, &c[6], &nomem);
-	n->parent_id = repo_node_opt_int(&c[7]);
-	n->parent_task_execution_id = repo_node_opt_int(&c[8]);
+	n->parent_id = db_col_int0(&c[7]);
+	n->parent_task_execution_id = db_col_int0(&c[8]);
 	n->event_version = (int)c[9].i;
 	n->input_uri = db_col_text(a, &c[10], &nomem);
 	n->dynamic_workflow_uri = db_col_text(a, &c[11], &nomem);
-	n->closure = repo_node_blob(a, &c[12], &n->closure_len, &nomem);
-	n->metadata = repo_node_blob(a, &c[13], &n->metadata_len, &nomem);
-	n->started_at = repo_node_opt_int(&c[14]);
+	n->closure = db_col_blob(a, &c[12], &n->closure_len, &nomem);
+	n->metadata = db_col_blob(a, &c[13], &n->metadata_len, &nomem);
+	n->started_at = db_col_int0(&c[14]);
 	n->duration = c[15].i;
 	n->created_at = c[16].i;
 	n->updated_at = c[17].i;
@@ -151,8 +122,8 @@ int repo_task_decode(struct arena *a, const struct keel_db_val *c,
 	t->phase_version = (int)c[10].i;
 	t->is_parent = (int)c[11].i;
 	t->input_uri = db_col_text(a, &c[12], &nomem);
-	t->closure = repo_node_blob(a, &c[13], &t->closure_len, &nomem);
-	t->started_at = repo_node_opt_int(&c[14]);
+	t->closure = db_col_blob(a, &c[13], &t->closure_len, &nomem);
+	t->started_at = db_col_int0(&c[14]);
 	t->duration = c[15].i;
 	t->created_at = c[16].i;
 	t->updated_at = c[17].i;
@@ -221,14 +192,14 @@ int repo_node_insert(struct db_conn *c, struct repo_node *n,
 	a[k++] = db_str(n->cache_status ? n->cache_status : "");
 	a[k++] = db_str(n->error_kind ? n->error_kind : "");
 	a[k++] = db_str(n->error_code ? n->error_code : "");
-	a[k++] = repo_node_opt(n->parent_id);
-	a[k++] = repo_node_opt(n->parent_task_execution_id);
+	a[k++] = db_int0(n->parent_id);
+	a[k++] = db_int0(n->parent_task_execution_id);
 	a[k++] = db_int(n->event_version);
 	a[k++] = db_str(n->input_uri ? n->input_uri : "");
 	a[k++] = db_str(n->dynamic_workflow_uri ? n->dynamic_workflow_uri : "");
 	a[k++] = db_blob(n->closure, n->closure_len);
 	a[k++] = n->metadata ? db_blob(n->metadata, n->metadata_len) : db_null();
-	a[k++] = repo_node_opt(n->started_at);
+	a[k++] = db_int0(n->started_at);
 	a[k++] = db_int(n->duration);
 	a[k++] = db_int(n->created_at);
 	a[k++] = db_int(n->updated_at);
@@ -266,7 +237,7 @@ int repo_node_update(struct db_conn *c, const struct repo_node *n,
 	a[k++] = db_str(n->dynamic_workflow_uri ? n->dynamic_workflow_uri : "");
 	a[k++] = db_blob(n->closure, n->closure_len);
 	a[k++] = n->metadata ? db_blob(n->metadata, n->metadata_len) : db_null();
-	a[k++] = repo_node_opt(n->started_at);
+	a[k++] = db_int0(n->started_at);
 	a[k++] = db_int(n->duration);
 	a[k++] = db_int(n->updated_at);
 	a[k++] = db_int(util_now_ms());
@@ -333,7 +304,7 @@ int repo_task_insert(struct db_conn *c, struct repo_task *t,
 	a[k++] = db_int(t->is_parent);
 	a[k++] = db_str(t->input_uri ? t->input_uri : "");
 	a[k++] = db_blob(t->closure, t->closure_len);
-	a[k++] = repo_node_opt(t->started_at);
+	a[k++] = db_int0(t->started_at);
 	a[k++] = db_int(t->duration);
 	a[k++] = db_int(t->created_at);
 	a[k++] = db_int(t->updated_at);
@@ -368,7 +339,7 @@ int repo_task_update(struct db_conn *c, const struct repo_task *t,
 	a[k++] = db_int(t->is_parent);
 	a[k++] = db_str(t->input_uri ? t->input_uri : "");
 	a[k++] = db_blob(t->closure, t->closure_len);
-	a[k++] = repo_node_opt(t->started_at);
+	a[k++] = db_int0(t->started_at);
 	a[k++] = db_int(t->duration);
 	a[k++] = db_int(t->updated_at);
 	a[k++] = db_int(util_now_ms());

@@ -134,22 +134,6 @@ struct svc_ev_wf {
 	struct repo_exec row;
 };
 
-static void svc_ev_detail_terminal(struct call *c, const char *phase)
-{
-	Flyteidl__Admin__EventFailureReason *fr =
-	    call_new(c, &flyteidl__admin__event_failure_reason__descriptor);
-	Flyteidl__Admin__EventErrorAlreadyInTerminalState *t = call_new(
-	    c, &flyteidl__admin__event_error_already_in_terminal_state__descriptor);
-
-	if (fr == NULL || t == NULL)
-		return;
-	t->current_phase = arena_strdup(c->arena, phase);
-	fr->reason_case =
-	    FLYTEIDL__ADMIN__EVENT_FAILURE_REASON__REASON_ALREADY_IN_TERMINAL_STATE;
-	fr->already_in_terminal_state = t;
-	c->detail = &fr->base;
-}
-
 static void svc_ev_detail_cluster(struct call *c, const char *cluster)
 {
 	Flyteidl__Admin__EventFailureReason *fr =
@@ -431,7 +415,7 @@ static int svc_create_workflow_event(struct call *c, const ProtobufCMessage *req
 		                "execution [%s/%s/%s]",
 		                x.cur, nw, ev->execution_id->project,
 		                ev->execution_id->domain, ev->execution_id->name);
-		svc_ev_detail_terminal(c, x.cur);
+		svc_detail_terminal(c, x.cur);
 		return rc;
 	case SVC_EV_BACKWARDS:
 		return call_error(c, RPC_FAILED_PRECONDITION,
@@ -876,7 +860,7 @@ static int svc_create_node_event(struct call *c, const ProtobufCMessage *req,
 		                "execution %s of [%s/%s/%s]",
 		                x.cur, nw, ev->id->node_id, eid->project,
 		                eid->domain, eid->name);
-		svc_ev_detail_terminal(c, x.cur);
+		svc_detail_terminal(c, x.cur);
 		return rc;
 	default:
 		break;
@@ -1261,7 +1245,7 @@ static int svc_create_task_event(struct call *c, const ProtobufCMessage *req,
 		                "execution %s attempt %u of node %s",
 		                x.cur, nw, ev->task_id->name, ev->retry_attempt,
 		                ev->parent_node_execution_id->node_id);
-		svc_ev_detail_terminal(c, x.cur);
+		svc_detail_terminal(c, x.cur);
 		return rc;
 	default:
 		break;

@@ -24,6 +24,10 @@ int svc_wf_phase_parse(const char *name);
 /* SUCCEEDED, FAILED, TIMED_OUT, ABORTED. */
 int svc_wf_phase_terminal(int phase);
 
+/* Set the call's detail to the EventFailureReason Flyte clients look
+ * for: AlreadyInTerminalState{current_phase = phase}. */
+void svc_detail_terminal(struct call *c, const char *phase);
+
 /* A Timestamp in the call's arena (NULL: out of memory), and back. */
 struct Google__Protobuf__Timestamp *svc_ts(struct call *c, int64_t ms);
 int64_t svc_ts_ms(const struct Google__Protobuf__Timestamp *t);

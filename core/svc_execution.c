@@ -189,56 +189,17 @@ Flyteidl__Admin__Execution *svc_exec_msg(struct call *c,
 	return e;
 }
 
-/* "a%2Fb": a key part that cannot split or escape the path. */
-static const char *svc_exec_part(struct arena *a, const char *s)
-{
-	size_t n = 0;
-	char *out, *o;
-
-	for (const char *p = s; *p; p++)
-		n += (*p == '/' || *p == '%') ? 3 : 1;
-	out = o = arena_alloc(a, n + 1);
-	if (out == NULL)
-		return NULL;
-	for (const char *p = s; *p; p++) {
-		if (*p == '/' || *p == '%') {
-			snprintf(o, 4, "%%%02X", (unsigned char)*p);
-			o += 3;
-		} else {
-			*o++ = *p;
-		}
-	}
-	*o = '\0';
-	return out;
-}
-
 const char *svc_exec_key(struct call *c, const char *project,
                          const char *domain, const char *name,
                          const char *leaf)
 {
-	const char *p = svc_exec_part(c->arena, project);
-	const char *d = svc_exec_part(c->arena, domain);
-	const char *n = svc_exec_part(c->arena, name);
+	const char *p = svc_key_part(c->arena, project);
+	const char *d = svc_key_part(c->arena, domain);
+	const char *n = svc_key_part(c->arena, name);
 
 	if (p == NULL || d == NULL || n == NULL)
 		return NULL;
 	return arena_printf(c->arena, "metadata/%s/%s/%s/%s", p, d, n, leaf);
-}
-
-struct svc_exec_mem {
-	const uint8_t *p;
-	size_t n, off;
-};
-
-static int svc_exec_mem_read(void *arg, void *buf, size_t cap, size_t *n)
-{
-	struct svc_exec_mem *m = arg;
-	size_t k = m->n - m->off < cap ? m->n - m->off : cap;
-
-	memcpy(buf, m->p + m->off, k);
-	m->off += k;
-	*n = k;
-	return 0;
 }
 
 /* The store's URI of key into the arena, or NULL. */
@@ -261,7 +222,7 @@ int svc_blob_put_msg(struct call *c, const char *key, const ProtobufCMessage *m,
                      const char **uri)
 {
 	const struct svc *s = c->svc;
-	struct svc_exec_mem mem = {0};
+	struct svc_mem mem = {0};
 	struct keel_blob_src src;
 	struct keel_err err = {0};
 	int rc;
@@ -276,7 +237,7 @@ int svc_blob_put_msg(struct call *c, const char *key, const ProtobufCMessage *m,
 	if (mem.p == NULL)
 		return call_error(c, RPC_RESOURCE_EXHAUSTED, "out of memory");
 	src.size = (int64_t)mem.n;
-	src.read = svc_exec_mem_read;
+	src.read = svc_mem_read;
 	src.arg = &mem;
 	rc = s->blob->put(s->blob_self, key, &src, &err);
 	if (rc != 0)
@@ -321,43 +282,13 @@ static const char *svc_blob_key_of(struct arena *a, const struct svc *s,
 	return uri + plen;
 }
 
-struct svc_exec_buf {
-	struct arena *a;
-	uint8_t *p;
-	size_t n, cap, max;
-};
-
-static int svc_exec_buf_write(void *arg, const void *buf, size_t n)
-{
-	struct svc_exec_buf *b = arg;
-
-	if (b->n + n > b->max)
-		return KEEL_ERANGE;
-	if (b->n + n > b->cap) {
-		size_t cap = b->cap ? b->cap * 2 : 16 * 1024;
-		uint8_t *p;
-		while (cap < b->n + n)
-			cap *= 2;
-		p = arena_alloc(b->a, cap);
-		if (p == NULL)
-			return KEEL_ENOMEM;
-		if (b->n)
-			memcpy(p, b->p, b->n);
-		b->p = p;
-		b->cap = cap;
-	}
-	memcpy(b->p + b->n, buf, n);
-	b->n += n;
-	return 0;
-}
-
 /* Read uri of this store as desc; *out NULL when uri is foreign. */
 static int svc_blob_read(struct arena *a, const struct svc *s, const char *uri,
                          const ProtobufCMessageDescriptor *desc, int64_t max,
                          ProtobufCMessage **out, struct keel_err *err)
 {
-	struct svc_exec_buf b = {a, NULL, 0, 0, (size_t)max};
-	struct keel_blob_sink sink = {svc_exec_buf_write, &b};
+	struct svc_buf b = {a, NULL, 0, 0, (size_t)max};
+	struct keel_blob_sink sink = {svc_buf_write, &b};
 	const char *key = svc_blob_key_of(a, s, uri);
 	int rc;
 
@@ -1092,7 +1023,11 @@ static int svc_exec_launch(struct call *c, struct svc_exec_launch *l)
 		if (svc_exec_gen_name(genname) != 0)
 			return call_error(c, RPC_INTERNAL,
 			                  "cannot generate an execution name");
-		name = genname;
+		/* The reply names it after this frame is gone. */
+		name = arena_strdup(c->arena, genname);
+		if (name == NULL)
+			return call_error(c, RPC_RESOURCE_EXHAUSTED,
+			                  "out of memory");
 	} else {
 		rc = svc_exec_check_name(c, name);
 		if (rc != 0)
@@ -1389,20 +1324,24 @@ static int svc_create_execution(struct call *c, const ProtobufCMessage *req,
 	return svc_exec_reply_id(c, l.out_id, resp);
 }
 
-/* RelaunchExecution and RecoverExecution (§3.6, §3.7): the original's
- * spec and user inputs through the whole create path again. */
+/*
+ * RelaunchExecution and RecoverExecution (§3.6, §3.7): the original's
+ * stored spec and user inputs through the whole create path again, with
+ * mode and reference_execution set; overwrite_cache (relaunch) replaces
+ * the original's, parent (recover) is the node execution to recover
+ * under.
+ */
 static int svc_exec_again(struct call *c, const ExecId *id, const char *name,
-                          int mode, ProtobufCMessage **resp,
-                          Flyteidl__Admin__ExecutionSpec **specp,
-                          const Flyteidl__Core__LiteralMap **inputsp,
-                          int64_t *source)
+                          int mode, int overwrite_cache,
+                          Flyteidl__Core__NodeExecutionIdentifier *parent,
+                          ProtobufCMessage **resp)
 {
+	struct svc_exec_launch l = {0};
 	struct repo_exec row;
 	Flyteidl__Admin__ExecutionSpec *sp;
 	ProtobufCMessage *in = NULL;
 	int rc;
 
-	(void)resp;
 	rc = svc_exec_load(c, id, &row);
 	if (rc != 0)
 		return rc;
@@ -1417,7 +1356,7 @@ static int svc_exec_again(struct call *c, const ExecId *id, const char *name,
 		if (rc != 0)
 			return rc;
 	}
-	*inputsp = in != NULL ? (const Flyteidl__Core__LiteralMap *)in
+	l.inputs = in != NULL ? (const Flyteidl__Core__LiteralMap *)in
 	                      : sp->inputs;
 	if (sp->metadata == NULL) {
 		sp->metadata = call_new(c, &flyteidl__admin__execution_metadata__descriptor);
@@ -1427,13 +1366,21 @@ static int svc_exec_again(struct call *c, const ExecId *id, const char *name,
 	}
 	sp->metadata->mode = (Flyteidl__Admin__ExecutionMetadata__ExecutionMode)mode;
 	sp->metadata->reference_execution = (ExecId *)id;
-	sp->metadata->parent_node_execution = NULL;
+	sp->metadata->parent_node_execution = parent;
 	sp->metadata->system_metadata = NULL;
 	sp->inputs = NULL;
-	*specp = sp;
-	*source = row.id;
-	(void)name;
-	return 0;
+	if (overwrite_cache >= 0)
+		sp->overwrite_cache = overwrite_cache != 0;
+	l.spec = sp;
+	l.source_execution_id = row.id;
+	l.project = id->project;
+	l.domain = id->domain;
+	l.org = id->org;
+	l.name = name;
+	rc = svc_exec_launch(c, &l);
+	if (rc != 0)
+		return rc;
+	return svc_exec_reply_id(c, l.out_id, resp);
 }
 
 static int svc_relaunch_execution(struct call *c, const ProtobufCMessage *req,
@@ -1441,23 +1388,11 @@ static int svc_relaunch_execution(struct call *c, const ProtobufCMessage *req,
 {
 	const Flyteidl__Admin__ExecutionRelaunchRequest *r =
 	    (const Flyteidl__Admin__ExecutionRelaunchRequest *)req;
-	struct svc_exec_launch l = {0};
-	int rc;
 
-	rc = svc_exec_again(c, r->id, r->name,
-	                    FLYTEIDL__ADMIN__EXECUTION_METADATA__EXECUTION_MODE__RELAUNCH,
-	                    resp, &l.spec, &l.inputs, &l.source_execution_id);
-	if (rc != 0)
-		return rc;
-	l.spec->overwrite_cache = r->overwrite_cache;
-	l.project = r->id->project;
-	l.domain = r->id->domain;
-	l.org = r->id->org;
-	l.name = r->name;
-	rc = svc_exec_launch(c, &l);
-	if (rc != 0)
-		return rc;
-	return svc_exec_reply_id(c, l.out_id, resp);
+	return svc_exec_again(
+	    c, r->id, r->name,
+	    FLYTEIDL__ADMIN__EXECUTION_METADATA__EXECUTION_MODE__RELAUNCH,
+	    r->overwrite_cache, NULL, resp);
 }
 
 static int svc_recover_execution(struct call *c, const ProtobufCMessage *req,
@@ -1465,25 +1400,11 @@ static int svc_recover_execution(struct call *c, const ProtobufCMessage *req,
 {
 	const Flyteidl__Admin__ExecutionRecoverRequest *r =
 	    (const Flyteidl__Admin__ExecutionRecoverRequest *)req;
-	struct svc_exec_launch l = {0};
-	int rc;
 
-	rc = svc_exec_again(c, r->id, r->name,
-	                    FLYTEIDL__ADMIN__EXECUTION_METADATA__EXECUTION_MODE__RECOVERED,
-	                    resp, &l.spec, &l.inputs, &l.source_execution_id);
-	if (rc != 0)
-		return rc;
-	if (r->metadata != NULL)
-		l.spec->metadata->parent_node_execution =
-		    r->metadata->parent_node_execution;
-	l.project = r->id->project;
-	l.domain = r->id->domain;
-	l.org = r->id->org;
-	l.name = r->name;
-	rc = svc_exec_launch(c, &l);
-	if (rc != 0)
-		return rc;
-	return svc_exec_reply_id(c, l.out_id, resp);
+	return svc_exec_again(
+	    c, r->id, r->name,
+	    FLYTEIDL__ADMIN__EXECUTION_METADATA__EXECUTION_MODE__RECOVERED, -1,
+	    r->metadata ? r->metadata->parent_node_execution : NULL, resp);
 }
 
 /* ------------------------------------------------------------------ */
@@ -1707,8 +1628,7 @@ static int svc_update_execution(struct call *c, const ProtobufCMessage *req,
 	return *resp ? 0 : call_error(c, RPC_RESOURCE_EXHAUSTED, "out of memory");
 }
 
-/* The EventFailureReason detail Flyte clients look for. */
-static void svc_exec_terminal_detail(struct call *c, const char *phase)
+void svc_detail_terminal(struct call *c, const char *phase)
 {
 	Flyteidl__Admin__EventFailureReason *fr =
 	    call_new(c, &flyteidl__admin__event_failure_reason__descriptor);
@@ -1717,7 +1637,7 @@ static void svc_exec_terminal_detail(struct call *c, const char *phase)
 
 	if (fr == NULL || t == NULL)
 		return;
-	t->current_phase = (char *)phase;
+	t->current_phase = arena_strdup(c->arena, phase);
 	fr->reason_case =
 	    FLYTEIDL__ADMIN__EVENT_FAILURE_REASON__REASON_ALREADY_IN_TERMINAL_STATE;
 	fr->already_in_terminal_state = t;
@@ -1746,7 +1666,7 @@ static int svc_terminate_execution(struct call *c, const ProtobufCMessage *req,
 		                "Cannot abort an already terminated workflow "
 		                "execution: [%s/%s/%s] is %s",
 		                row.project, row.domain, row.name, row.phase);
-		svc_exec_terminal_detail(c, row.phase);
+		svc_detail_terminal(c, row.phase);
 		return rc;
 	}
 	cl = svc_unpack(c, &flyteidl__admin__execution_closure__descriptor,

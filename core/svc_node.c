@@ -520,6 +520,24 @@ svc_node_inline(struct call *c, Flyteidl__Core__LiteralMap *m)
 	           : NULL;
 }
 
+/* The inputs and outputs of a node or task execution: the input blob,
+ * and the output blob (out_uri) or inline output data (out_data). */
+static int svc_node_data(struct call *c, const char *input_uri,
+                         const char *out_uri, Flyteidl__Core__LiteralMap *out_data,
+                         Flyteidl__Admin__UrlBlob **inputs,
+                         Flyteidl__Core__LiteralMap **full_inputs,
+                         Flyteidl__Admin__UrlBlob **outputs,
+                         Flyteidl__Core__LiteralMap **full_outputs)
+{
+	int rc = svc_exec_data_side(c, input_uri, inputs, full_inputs);
+
+	if (rc == 0 && out_uri != NULL)
+		rc = svc_exec_data_side(c, out_uri, outputs, full_outputs);
+	else if (out_data != NULL)
+		*full_outputs = svc_node_inline(c, out_data);
+	return rc;
+}
+
 static int svc_get_node_execution_data(struct call *c,
                                        const ProtobufCMessage *req,
                                        ProtobufCMessage **resp)
@@ -545,15 +563,17 @@ static int svc_get_node_execution_data(struct call *c,
 		return -c->code;
 	if (out == NULL)
 		return call_error(c, RPC_RESOURCE_EXHAUSTED, "out of memory");
-	rc = svc_exec_data_side(c, x.node.input_uri, &out->inputs,
-	                        &out->full_inputs);
-	if (rc == 0 && cl->output_result_case ==
-	                   FLYTEIDL__ADMIN__NODE_EXECUTION_CLOSURE__OUTPUT_RESULT_OUTPUT_URI)
-		rc = svc_exec_data_side(c, cl->output_uri, &out->outputs,
-		                        &out->full_outputs);
-	else if (cl->output_result_case ==
-	         FLYTEIDL__ADMIN__NODE_EXECUTION_CLOSURE__OUTPUT_RESULT_OUTPUT_DATA)
-		out->full_outputs = svc_node_inline(c, cl->output_data);
+	rc = svc_node_data(
+	    c, x.node.input_uri,
+	    cl->output_result_case ==
+	            FLYTEIDL__ADMIN__NODE_EXECUTION_CLOSURE__OUTPUT_RESULT_OUTPUT_URI
+	        ? cl->output_uri
+	        : NULL,
+	    cl->output_result_case ==
+	            FLYTEIDL__ADMIN__NODE_EXECUTION_CLOSURE__OUTPUT_RESULT_OUTPUT_DATA
+	        ? cl->output_data
+	        : NULL,
+	    &out->inputs, &out->full_inputs, &out->outputs, &out->full_outputs);
 	if (rc == 0)
 		rc = svc_node_dynamic(c, &x.node, &dyn);
 	if (rc != 0)
@@ -601,15 +621,17 @@ static int svc_get_task_execution_data(struct call *c,
 		return -c->code;
 	if (out == NULL)
 		return call_error(c, RPC_RESOURCE_EXHAUSTED, "out of memory");
-	rc = svc_exec_data_side(c, x.task.input_uri, &out->inputs,
-	                        &out->full_inputs);
-	if (rc == 0 && cl->output_result_case ==
-	                   FLYTEIDL__ADMIN__TASK_EXECUTION_CLOSURE__OUTPUT_RESULT_OUTPUT_URI)
-		rc = svc_exec_data_side(c, cl->output_uri, &out->outputs,
-		                        &out->full_outputs);
-	else if (cl->output_result_case ==
-	         FLYTEIDL__ADMIN__TASK_EXECUTION_CLOSURE__OUTPUT_RESULT_OUTPUT_DATA)
-		out->full_outputs = svc_node_inline(c, cl->output_data);
+	rc = svc_node_data(
+	    c, x.task.input_uri,
+	    cl->output_result_case ==
+	            FLYTEIDL__ADMIN__TASK_EXECUTION_CLOSURE__OUTPUT_RESULT_OUTPUT_URI
+	        ? cl->output_uri
+	        : NULL,
+	    cl->output_result_case ==
+	            FLYTEIDL__ADMIN__TASK_EXECUTION_CLOSURE__OUTPUT_RESULT_OUTPUT_DATA
+	        ? cl->output_data
+	        : NULL,
+	    &out->inputs, &out->full_inputs, &out->outputs, &out->full_outputs);
 	if (rc != 0)
 		return rc;
 	*resp = &out->base;

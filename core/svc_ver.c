@@ -32,15 +32,14 @@ uint8_t *svc_pack(struct call *c, const ProtobufCMessage *m, size_t *len)
 	return b;
 }
 
-/* "a%2Fb": a key part that cannot split or escape the path. */
-static char *svc_ver_part(struct call *c, const char *s)
+char *svc_key_part(struct arena *a, const char *s)
 {
 	size_t n = 0;
 	char *out, *o;
 
 	for (const char *p = s; *p; p++)
 		n += (*p == '/' || *p == '%') ? 3 : 1;
-	out = o = arena_alloc(c->arena, n + 1);
+	out = o = arena_alloc(a, n + 1);
 	if (out == NULL)
 		return NULL;
 	for (const char *p = s; *p; p++) {
@@ -58,10 +57,10 @@ static char *svc_ver_part(struct call *c, const char *s)
 static const char *svc_ver_key(struct call *c, const struct repo_kind *k,
                                const struct repo_ver *row)
 {
-	const char *p = svc_ver_part(c, row->project);
-	const char *d = svc_ver_part(c, row->domain);
-	const char *n = svc_ver_part(c, row->name);
-	const char *v = svc_ver_part(c, row->version);
+	const char *p = svc_key_part(c->arena, row->project);
+	const char *d = svc_key_part(c->arena, row->domain);
+	const char *n = svc_key_part(c->arena, row->name);
+	const char *v = svc_key_part(c->arena, row->version);
 
 	if (p == NULL || d == NULL || n == NULL || v == NULL)
 		return NULL;
@@ -69,14 +68,9 @@ static const char *svc_ver_key(struct call *c, const struct repo_kind *k,
 	                    k->table, p, d, n, v, row->digest);
 }
 
-struct svc_ver_mem {
-	const uint8_t *p;
-	size_t n, off;
-};
-
-static int svc_ver_read(void *arg, void *buf, size_t cap, size_t *n)
+int svc_mem_read(void *arg, void *buf, size_t cap, size_t *n)
 {
-	struct svc_ver_mem *m = arg;
+	struct svc_mem *m = arg;
 	size_t k = m->n - m->off < cap ? m->n - m->off : cap;
 
 	memcpy(buf, m->p + m->off, k);
@@ -89,8 +83,8 @@ int svc_ver_offload(struct call *c, const struct repo_kind *k,
                     struct repo_ver *row, const char **key)
 {
 	const struct keel_blob_ops *ops = c->svc->blob;
-	struct svc_ver_mem m = {row->closure, row->closure_len, 0};
-	struct keel_blob_src src = {(int64_t)row->closure_len, svc_ver_read, &m};
+	struct svc_mem m = {row->closure, row->closure_len, 0};
+	struct keel_blob_src src = {(int64_t)row->closure_len, svc_mem_read, &m};
 	struct keel_err err = {0};
 	size_t need = 0;
 	char *uri;
@@ -184,15 +178,9 @@ int svc_ver_store(struct call *c, const struct repo_kind *k,
 	return 0;
 }
 
-struct svc_ver_buf {
-	struct arena *a;
-	uint8_t *p;
-	size_t n, cap, max;
-};
-
-static int svc_ver_write(void *arg, const void *buf, size_t n)
+int svc_buf_write(void *arg, const void *buf, size_t n)
 {
-	struct svc_ver_buf *b = arg;
+	struct svc_buf *b = arg;
 
 	if (b->n + n > b->max)
 		return KEEL_ERANGE;
@@ -224,8 +212,8 @@ int svc_ver_unpack(struct call *c, const struct repo_kind *k,
 
 	if (n == 0 && row->closure_uri != NULL && row->closure_uri[0] != '\0') {
 		/* Offloaded objects are bounded like any message. */
-		struct svc_ver_buf b = {c->arena, NULL, 0, 0, 64u << 20};
-		struct keel_blob_sink sink = {svc_ver_write, &b};
+		struct svc_buf b = {c->arena, NULL, 0, 0, 64u << 20};
+		struct keel_blob_sink sink = {svc_buf_write, &b};
 		struct keel_err err = {0};
 		const char *key = svc_ver_key(c, k, row);
 		int rc;

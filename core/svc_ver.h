@@ -16,6 +16,27 @@
 struct call;
 struct Flyteidl__Admin__Sort;
 
+/* "a%2Fb": s as one part of a blob key, so that it cannot split or
+ * escape the path ('/' and '%' escaped); in a, NULL on ENOMEM. */
+struct arena;
+char *svc_key_part(struct arena *a, const char *s);
+
+/* A keel_blob_sink collecting an object in arena memory, at most max
+ * bytes (KEEL_ERANGE beyond).  Zero-initialise all but a and max. */
+struct svc_buf {
+	struct arena *a;
+	uint8_t *p;
+	size_t n, cap, max;
+};
+int svc_buf_write(void *arg, const void *buf, size_t n);
+
+/* A keel_blob_src reading p[0..n): {p, n, 0}. */
+struct svc_mem {
+	const uint8_t *p;
+	size_t n, off;
+};
+int svc_mem_read(void *arg, void *buf, size_t cap, size_t *n);
+
 /* Serialized m in the call's arena; NULL when out of memory. */
 uint8_t *svc_pack(struct call *c, const ProtobufCMessage *m, size_t *len);
 
