@@ -8,6 +8,7 @@
 #include "config.h"
 
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include <keel/keel_blob.h>
@@ -22,6 +23,7 @@
 #include "flyteidl/core/execution.pb-c.h"
 #include "flyteidl/event/event.pb-c.h"
 #include "google/protobuf/duration.pb-c.h"
+#include "google/protobuf/struct.pb-c.h"
 #include "google/protobuf/timestamp.pb-c.h"
 #include "outbox.h"
 #include "repo_exec.h"
@@ -943,6 +945,156 @@ static int svc_ev_logs(struct call *c, Flyteidl__Core__TaskLog **old,
 	return 0;
 }
 
+
+/*
+ * custom_info is merged as a JSON merge patch (RFC 7396) of the new
+ * value over the old: a null removes a key, objects merge key by key,
+ * anything else replaces.  Depth-capped like every hostile input.
+ */
+static Google__Protobuf__Struct *svc_ev_merge(struct call *c,
+                                              const Google__Protobuf__Struct *old,
+                                              const Google__Protobuf__Struct *nw,
+                                              int depth)
+{
+	Google__Protobuf__Struct *out;
+	size_t cap;
+
+	if (old == NULL || depth > 32)
+		return (Google__Protobuf__Struct *)nw;
+	cap = old->n_fields + nw->n_fields;
+	out = call_new(c, &google__protobuf__struct__descriptor);
+	if (out == NULL)
+		return NULL;
+	out->fields = arena_alloc(c->arena, (cap ? cap : 1) * sizeof(*out->fields));
+	if (out->fields == NULL)
+		return NULL;
+	for (size_t i = 0; i < old->n_fields; i++)
+		out->fields[out->n_fields++] = old->fields[i];
+	for (size_t i = 0; i < nw->n_fields; i++) {
+		Google__Protobuf__Struct__FieldsEntry *e = nw->fields[i];
+		const Google__Protobuf__Value *v = e->value;
+		size_t k;
+		for (k = 0; k < out->n_fields; k++)
+			if (strcmp(out->fields[k]->key, e->key) == 0)
+				break;
+		if (v == NULL ||
+		    v->kind_case == GOOGLE__PROTOBUF__VALUE__KIND_NULL_VALUE) {
+			if (k < out->n_fields)
+				out->fields[k] = out->fields[--out->n_fields];
+			continue;
+		}
+		if (k < out->n_fields &&
+		    v->kind_case == GOOGLE__PROTOBUF__VALUE__KIND_STRUCT_VALUE &&
+		    out->fields[k]->value != NULL &&
+		    out->fields[k]->value->kind_case ==
+		        GOOGLE__PROTOBUF__VALUE__KIND_STRUCT_VALUE) {
+			Google__Protobuf__Struct__FieldsEntry *m = call_new(
+			    c, &google__protobuf__struct__fields_entry__descriptor);
+			Google__Protobuf__Value *mv =
+			    call_new(c, &google__protobuf__value__descriptor);
+			if (m == NULL || mv == NULL)
+				return NULL;
+			mv->kind_case = GOOGLE__PROTOBUF__VALUE__KIND_STRUCT_VALUE;
+			mv->struct_value = svc_ev_merge(
+			    c, out->fields[k]->value->struct_value,
+			    v->struct_value, depth + 1);
+			if (mv->struct_value == NULL)
+				return NULL;
+			m->key = e->key;
+			m->value = mv;
+			out->fields[k] = m;
+			continue;
+		}
+		if (k < out->n_fields)
+			out->fields[k] = e;
+		else
+			out->fields[out->n_fields++] = e;
+	}
+	return out;
+}
+
+static int svc_ev_res_cmp(const void *a, const void *b)
+{
+	const Flyteidl__Event__ExternalResourceInfo *x =
+	    *(Flyteidl__Event__ExternalResourceInfo *const *)a;
+	const Flyteidl__Event__ExternalResourceInfo *y =
+	    *(Flyteidl__Event__ExternalResourceInfo *const *)b;
+
+	if (x->index != y->index)
+		return x->index < y->index ? -1 : 1;
+	if (x->retry_attempt != y->retry_attempt)
+		return x->retry_attempt < y->retry_attempt ? -1 : 1;
+	return 0;
+}
+
+/*
+ * Task metadata of an array or map task: external resources are merged
+ * by (index, retry_attempt) -- phase overwritten, external id and cache
+ * status updated when set, logs merged and filtered by their phase,
+ * custom_info replaced -- and kept sorted; other fields come from the
+ * new event when it sets them.
+ */
+static Flyteidl__Event__TaskExecutionMetadata *
+svc_ev_task_md(struct call *c, Flyteidl__Event__TaskExecutionMetadata *old,
+               Flyteidl__Event__TaskExecutionMetadata *nw)
+{
+	Flyteidl__Event__TaskExecutionMetadata *out;
+	Flyteidl__Event__ExternalResourceInfo **v;
+	size_t n = 0;
+
+	if (old == NULL || nw == NULL)
+		return nw ? nw : old;
+	out = call_new(c, &flyteidl__event__task_execution_metadata__descriptor);
+	v = arena_alloc(c->arena, (old->n_external_resources +
+	                           nw->n_external_resources + 1) *
+	                              sizeof(*v));
+	if (out == NULL || v == NULL)
+		return NULL;
+	*out = *old;
+	if (!svc_ev_empty(nw->generated_name))
+		out->generated_name = nw->generated_name;
+	if (!svc_ev_empty(nw->plugin_identifier))
+		out->plugin_identifier = nw->plugin_identifier;
+	if (nw->n_resource_pool_info > 0) {
+		out->resource_pool_info = nw->resource_pool_info;
+		out->n_resource_pool_info = nw->n_resource_pool_info;
+	}
+	out->instance_class = nw->instance_class;
+	for (size_t i = 0; i < old->n_external_resources; i++)
+		v[n++] = old->external_resources[i];
+	for (size_t i = 0; i < nw->n_external_resources; i++) {
+		Flyteidl__Event__ExternalResourceInfo *r = nw->external_resources[i];
+		Flyteidl__Event__ExternalResourceInfo *m;
+		size_t k;
+		for (k = 0; k < n; k++)
+			if (svc_ev_res_cmp(&v[k], &r) == 0)
+				break;
+		if (k == n) {
+			v[n++] = r;
+			continue;
+		}
+		m = call_new(c, &flyteidl__event__external_resource_info__descriptor);
+		if (m == NULL)
+			return NULL;
+		*m = *v[k];
+		m->phase = r->phase;
+		if (!svc_ev_empty(r->external_id))
+			m->external_id = r->external_id;
+		if (r->cache_status != 0)
+			m->cache_status = r->cache_status;
+		if (r->custom_info != NULL)
+			m->custom_info = r->custom_info;
+		if (svc_ev_logs(c, v[k]->logs, v[k]->n_logs, r->logs, r->n_logs,
+		                (int)r->phase, &m->logs, &m->n_logs) != 0)
+			return NULL;
+		v[k] = m;
+	}
+	qsort(v, n, sizeof(*v), svc_ev_res_cmp);
+	out->external_resources = v;
+	out->n_external_resources = n;
+	return out;
+}
+
 struct svc_ev_task {
 	struct call *c;
 	const Flyteidl__Event__TaskExecutionEvent *ev;
@@ -1064,10 +1216,17 @@ static int svc_ev_task_tx(struct db_conn *dc, void *arg, struct keel_err *err)
 	cl->n_logs = nlogs;
 	if (!svc_ev_empty(ev->task_type))
 		cl->task_type = ev->task_type;
-	if (ev->metadata != NULL)
-		cl->metadata = ev->metadata;
-	if (ev->custom_info != NULL)
-		cl->custom_info = ev->custom_info;
+	if (ev->metadata != NULL) {
+		cl->metadata = svc_ev_task_md(c, cl->metadata, ev->metadata);
+		if (cl->metadata == NULL)
+			return keel_err_set(err, KEEL_ENOMEM, "out of memory");
+	}
+	if (ev->custom_info != NULL) {
+		cl->custom_info = svc_ev_merge(c, cl->custom_info,
+		                               ev->custom_info, 0);
+		if (cl->custom_info == NULL)
+			return keel_err_set(err, KEEL_ENOMEM, "out of memory");
+	}
 	if (ev->log_context != NULL)
 		cl->log_context = ev->log_context;
 	if (ev->event_version > cl->event_version)

@@ -39,6 +39,7 @@
 #include "log.h"
 #include "outbox.h"
 #include "repo_list.h"
+#include "repo_node.h"
 #include "repo_ver.h"
 #include "svc.h"
 #include "svc_exec.h"
@@ -927,6 +928,72 @@ static int svc_exec_single_task(struct call *c, Flyteidl__Admin__ExecutionSpec *
 	return 0;
 }
 
+/* A child execution's parent (§3.2 step 7): the node execution that
+ * launched it and its execution must exist. */
+struct svc_exec_parent_rd {
+	struct arena *a;
+	const Flyteidl__Core__NodeExecutionIdentifier *id;
+	struct repo_exec exec;
+	struct repo_node node;
+};
+
+static int svc_exec_parent_tx(struct db_conn *dc, void *arg,
+                              struct keel_err *err)
+{
+	struct svc_exec_parent_rd *x = arg;
+	const Flyteidl__Core__WorkflowExecutionIdentifier *e =
+	    x->id->execution_id;
+	int rc = repo_exec_read(dc, x->a, e->project, e->domain, e->name,
+	                        &x->exec, err);
+
+	return rc ? rc
+	          : repo_node_read(dc, x->a, x->exec.id, x->id->node_id,
+	                           &x->node, err);
+}
+
+/*
+ * When the spec names a parent node execution (a launch-plan node of a
+ * running workflow), the child runs as its parent's user, one level
+ * deeper, on the parent's cluster label; *node_id and *exec_id are the
+ * parent rows.  0 or the call's error (NOT_FOUND naming the parent).
+ */
+static int svc_exec_parent(struct call *c, Flyteidl__Admin__ExecutionSpec *sp,
+                           int64_t *node_id, int64_t *exec_id)
+{
+	const Flyteidl__Core__NodeExecutionIdentifier *p =
+	    sp->metadata->parent_node_execution;
+	struct svc_exec_parent_rd x = {.a = c->arena, .id = p};
+	Flyteidl__Admin__ExecutionSpec *ps;
+	struct keel_err err = {0};
+	int rc;
+
+	*node_id = *exec_id = 0;
+	if (p == NULL)
+		return 0;
+	if (p->execution_id == NULL || svc_exec_empty(p->node_id))
+		return call_error(c, RPC_INVALID_ARGUMENT,
+		                  "metadata.parent_node_execution needs a node_id "
+		                  "and an execution_id");
+	rc = svc_exec_check_id(c, p->execution_id);
+	if (rc != 0)
+		return rc;
+	rc = db_tx(c->svc->db, KEEL_DB_TX_READ, svc_exec_parent_tx, &x, &err);
+	if (rc != 0)
+		return call_fail(c, rc, err.msg);
+	ps = svc_unpack(c, &flyteidl__admin__execution_spec__descriptor,
+	                x.exec.spec, x.exec.spec_len, "execution spec");
+	if (ps == NULL)
+		return -c->code;
+	*node_id = x.node.id;
+	*exec_id = x.exec.id;
+	sp->metadata->principal = (char *)x.exec.principal;
+	sp->metadata->nesting =
+	    ps->metadata != NULL ? ps->metadata->nesting + 1 : 1;
+	if (ps->execution_cluster_label != NULL)
+		sp->execution_cluster_label = ps->execution_cluster_label;
+	return 0;
+}
+
 /* What a create writes, in one transaction. */
 struct svc_exec_write {
 	struct repo_exec row;
@@ -1014,6 +1081,7 @@ static int svc_exec_launch(struct call *c, struct svc_exec_launch *l)
 	const char *name = l->name;
 	int64_t now = util_now_ms(), task_id = 0;
 	const char *in_key = NULL, *user_key = NULL;
+	int64_t parent_node_id = 0, source_id = 0;
 	int rc;
 
 	rc = svc_load_project_domain(c, l->project, l->domain, &proj);
@@ -1077,6 +1145,9 @@ static int svc_exec_launch(struct call *c, struct svc_exec_launch *l)
 	}
 	sp->metadata->principal = (char *)c->principal;
 	sp->metadata->n_artifact_ids = 0;
+	rc = svc_exec_parent(c, sp, &parent_node_id, &source_id);
+	if (rc != 0)
+		return rc;
 	sp->metadata->system_metadata =
 	    call_new(c, &flyteidl__admin__system_metadata__descriptor);
 	if (sp->metadata->system_metadata == NULL)
@@ -1193,13 +1264,15 @@ static int svc_exec_launch(struct call *c, struct svc_exec_launch *l)
 	w.row.task_id = task_id;
 	w.row.phase = "UNDEFINED";
 	w.row.mode = (int)sp->metadata->mode;
-	w.row.principal = c->principal;
+	w.row.principal = sp->metadata->principal;
 	w.row.cluster = c->svc->exec.cluster ? c->svc->exec.cluster : "";
 	w.row.execution_created_at = now;
 	w.row.execution_updated_at = now;
 	w.row.created_at = now;
 	w.row.updated_at = now;
-	w.row.source_execution_id = l->source_execution_id;
+	w.row.source_execution_id =
+	    source_id ? source_id : l->source_execution_id;
+	w.row.parent_node_execution_id = parent_node_id;
 	w.row.spec = svc_pack(c, &sp->base, &w.row.spec_len);
 	w.row.closure = svc_pack(c, &cl->base, &w.row.closure_len);
 	if (w.row.spec == NULL || w.row.closure == NULL)

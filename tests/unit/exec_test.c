@@ -23,6 +23,7 @@
 #include "flyteidl/admin/launch_plan.pb-c.h"
 #include "flyteidl/admin/node_execution.pb-c.h"
 #include "flyteidl/admin/task_execution.pb-c.h"
+#include "google/protobuf/struct.pb-c.h"
 #include "flyteidl/admin/project.pb-c.h"
 #include "flyteidl/admin/task.pb-c.h"
 #include "flyteidl/admin/workflow.pb-c.h"
@@ -1035,6 +1036,49 @@ static void test_node_events(void)
 	TAP_EQ_INT(taskev(TEV("nd1", "n0-0-c1", "1", "RUNNING", "0", "09", ""),
 	                  &m),
 	           0, "retry attempt 1: %s", m);
+	TAP_EQ_INT(taskev(TEV("nd1", "n0-0-c1", "1", "RUNNING", "1", "10",
+	                      ",\"customInfo\":{\"a\":1,\"b\":{\"x\":1}},"
+	                      "\"metadata\":{\"externalResources\":["
+	                      "{\"externalId\":\"e1\",\"index\":1,"
+	                      "\"phase\":\"RUNNING\"},{\"externalId\":\"e0\","
+	                      "\"index\":0,\"phase\":\"RUNNING\"}]}"),
+	                  &m),
+	           0, "attempt 1 with custom info and two sub-tasks: %s", m);
+	TAP_EQ_INT(taskev(TEV("nd1", "n0-0-c1", "1", "RUNNING", "2", "11",
+	                      ",\"customInfo\":{\"a\":null,\"b\":{\"y\":2}},"
+	                      "\"metadata\":{\"externalResources\":["
+	                      "{\"index\":1,\"phase\":\"SUCCEEDED\"}]}"),
+	                  &m),
+	           0, "an update of one sub-task and of custom info: %s", m);
+	o = NULL;
+	code = req(ADMIN "GetTaskExecution",
+	           &flyteidl__admin__task_execution_get_request__descriptor,
+	           "{\"id\":{\"taskId\":" REF("TASK", "t.add", "v1")
+	           ",\"nodeExecutionId\":" NID("nd1", "n0-0-c1") ","
+	           "\"retryAttempt\":1}}",
+	           &flyteidl__admin__task_execution__descriptor, &o, &m);
+	te = o;
+	{
+		const Google__Protobuf__Struct *ci =
+		    te && te->closure ? te->closure->custom_info : NULL;
+		const Flyteidl__Event__TaskExecutionMetadata *md =
+		    te && te->closure ? te->closure->metadata : NULL;
+		const Google__Protobuf__Struct *b = NULL;
+		for (size_t i = 0; ci && i < ci->n_fields; i++)
+			if (strcmp(ci->fields[i]->key, "b") == 0)
+				b = ci->fields[i]->value->struct_value;
+		TAP_OK(ci && ci->n_fields == 1 && b && b->n_fields == 2,
+		       "custom_info merged as a JSON merge patch: a removed, "
+		       "b = {x, y}");
+		TAP_OK(md && md->n_external_resources == 2 &&
+		           md->external_resources[0]->index == 0 &&
+		           md->external_resources[1]->index == 1 &&
+		           md->external_resources[1]->phase ==
+		               FLYTEIDL__CORE__TASK_EXECUTION__PHASE__SUCCEEDED &&
+		           strcmp(md->external_resources[1]->external_id, "e1") ==
+		               0,
+		       "sub-tasks merged by index, sorted, external id kept");
+	}
 	o = NULL;
 	code = req(ADMIN "ListTaskExecutions",
 	           &flyteidl__admin__task_execution_list_request__descriptor,
@@ -1045,6 +1089,32 @@ static void test_node_events(void)
 	           tl->task_executions[0]->id->retry_attempt == 0 &&
 	           tl->task_executions[1]->id->retry_attempt == 1,
 	       "two attempts listed (%s)", m);
+	/* A child execution launched by node n0 of nd1. */
+	code = create(LP("lp.add"), "nd1-child",
+	              "\"metadata\":{\"mode\":\"CHILD_WORKFLOW\","
+	              "\"parentNodeExecution\":" NID("nd1", "n0") "}",
+	              "\"a\":" INT("1"), NULL, &m);
+	TAP_EQ_INT(code, 0, "a child execution of nd1/n0: %s", m);
+	{
+		Flyteidl__Admin__Execution *e = get("nd1-child", &code, &m);
+		Flyteidl__Admin__ExecutionList *l;
+		TAP_OK(e && e->spec->metadata->nesting == 1 &&
+		           e->spec->metadata->mode ==
+		               FLYTEIDL__ADMIN__EXECUTION_METADATA__EXECUTION_MODE__CHILD_WORKFLOW &&
+		           strcmp(e->spec->metadata->principal, "anonymous") == 0,
+		       "nesting 1, mode CHILD_WORKFLOW, the parent's principal");
+		l = list("gt(parent_node_execution_id,0)", NULL, &code, &m);
+		TAP_OK(code == 0 && l && l->n_executions == 1 &&
+		           strcmp(l->executions[0]->id->name, "nd1-child") == 0,
+		       "it records its parent node execution");
+	}
+	code = create(LP("lp.add"), "nd1-orphan",
+	              "\"metadata\":{\"parentNodeExecution\":" NID("nd1", "zz")
+	              "}",
+	              "\"a\":" INT("1"), NULL, &m);
+	TAP_EQ_INT(code, RPC_NOT_FOUND, "an unknown parent node: NOT_FOUND (%s)",
+	           m);
+
 	o = NULL;
 	code = req(ADMIN "GetExecutionMetrics",
 	           &flyteidl__admin__workflow_execution_get_metrics_request__descriptor,
