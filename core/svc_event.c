@@ -443,6 +443,26 @@ static int svc_create_workflow_event(struct call *c, const ProtobufCMessage *req
 }
 
 
+/* What an event reports as its result, whatever its message type: an
+ * output URI (given, or where inline data was offloaded), inline data
+ * kept in the row, or an error; all NULL when it reports none. */
+struct svc_ev_out {
+	const char *uri;
+	Flyteidl__Core__LiteralMap *data;
+	Flyteidl__Core__ExecutionError *error;
+};
+
+/* uri: the event's output URI or the offloaded data's (NULL: none);
+ * data: its inline output data (kept only when not offloaded). */
+static void svc_ev_outcome(const char *uri, Flyteidl__Core__LiteralMap *data,
+                           Flyteidl__Core__ExecutionError *error,
+                           struct svc_ev_out *o)
+{
+	o->uri = uri;
+	o->data = uri == NULL ? data : NULL;
+	o->error = uri == NULL && data == NULL ? error : NULL;
+}
+
 /* ------------------------------------------------------------------ */
 /* Node execution events (§4.2)                                        */
 /* ------------------------------------------------------------------ */
@@ -515,6 +535,7 @@ static int svc_ev_node_tx(struct db_conn *dc, void *arg, struct keel_err *err)
 	Flyteidl__Admin__NodeExecutionClosure *cl;
 	Flyteidl__Admin__NodeExecutionMetaData *md;
 	struct repo_node n;
+	struct svc_ev_out o;
 	int nw = (int)ev->phase, create, rc;
 	const Google__Protobuf__Timestamp *upd =
 	    ev->reported_at ? ev->reported_at : ev->occurred_at;
@@ -706,34 +727,34 @@ static int svc_ev_node_tx(struct db_conn *dc, void *arg, struct keel_err *err)
 		if (cl->duration == NULL)
 			return keel_err_set(err, KEEL_ENOMEM, "out of memory");
 	}
-	switch (ev->output_result_case) {
-	case FLYTEIDL__EVENT__NODE_EXECUTION_EVENT__OUTPUT_RESULT_OUTPUT_URI:
+	svc_ev_outcome(
+	    ev->output_result_case ==
+	            FLYTEIDL__EVENT__NODE_EXECUTION_EVENT__OUTPUT_RESULT_OUTPUT_URI
+	        ? ev->output_uri
+	        : x->out_uri,
+	    ev->output_result_case ==
+	            FLYTEIDL__EVENT__NODE_EXECUTION_EVENT__OUTPUT_RESULT_OUTPUT_DATA
+	        ? ev->output_data
+	        : NULL,
+	    ev->output_result_case ==
+	            FLYTEIDL__EVENT__NODE_EXECUTION_EVENT__OUTPUT_RESULT_ERROR
+	        ? ev->error
+	        : NULL,
+	    &o);
+	if (o.uri != NULL) {
 		cl->output_result_case =
 		    FLYTEIDL__ADMIN__NODE_EXECUTION_CLOSURE__OUTPUT_RESULT_OUTPUT_URI;
-		cl->output_uri = ev->output_uri;
-		break;
-	case FLYTEIDL__EVENT__NODE_EXECUTION_EVENT__OUTPUT_RESULT_OUTPUT_DATA:
-		if (x->out_uri != NULL) {
-			cl->output_result_case =
-			    FLYTEIDL__ADMIN__NODE_EXECUTION_CLOSURE__OUTPUT_RESULT_OUTPUT_URI;
-			cl->output_uri = (char *)x->out_uri;
-		} else {
-			cl->output_result_case =
-			    FLYTEIDL__ADMIN__NODE_EXECUTION_CLOSURE__OUTPUT_RESULT_OUTPUT_DATA;
-			cl->output_data = ev->output_data;
-		}
-		break;
-	case FLYTEIDL__EVENT__NODE_EXECUTION_EVENT__OUTPUT_RESULT_ERROR:
-		if (ev->error != NULL) {
-			cl->output_result_case =
-			    FLYTEIDL__ADMIN__NODE_EXECUTION_CLOSURE__OUTPUT_RESULT_ERROR;
-			cl->error = ev->error;
-			n.error_kind = svc_ev_error_kind(ev->error);
-			n.error_code = ev->error->code;
-		}
-		break;
-	default:
-		break;
+		cl->output_uri = (char *)o.uri;
+	} else if (o.data != NULL) {
+		cl->output_result_case =
+		    FLYTEIDL__ADMIN__NODE_EXECUTION_CLOSURE__OUTPUT_RESULT_OUTPUT_DATA;
+		cl->output_data = o.data;
+	} else if (o.error != NULL) {
+		cl->output_result_case =
+		    FLYTEIDL__ADMIN__NODE_EXECUTION_CLOSURE__OUTPUT_RESULT_ERROR;
+		cl->error = o.error;
+		n.error_kind = svc_ev_error_kind(o.error);
+		n.error_code = o.error->code;
 	}
 	n.closure = svc_pack(c, &cl->base, &n.closure_len);
 	n.metadata = svc_pack(c, &md->base, &n.metadata_len);
@@ -1120,6 +1141,7 @@ static int svc_ev_task_tx(struct db_conn *dc, void *arg, struct keel_err *err)
 	struct repo_exec exec;
 	struct repo_node node;
 	struct repo_task t;
+	struct svc_ev_out o;
 	const Google__Protobuf__Timestamp *upd =
 	    ev->reported_at ? ev->reported_at : ev->occurred_at;
 	int nw = (int)ev->phase, create, cur = -1, rc;
@@ -1281,32 +1303,32 @@ static int svc_ev_task_tx(struct db_conn *dc, void *arg, struct keel_err *err)
 		else if (x->in_uri != NULL)
 			t.input_uri = x->in_uri;
 	}
-	switch (ev->output_result_case) {
-	case FLYTEIDL__EVENT__TASK_EXECUTION_EVENT__OUTPUT_RESULT_OUTPUT_URI:
+	svc_ev_outcome(
+	    ev->output_result_case ==
+	            FLYTEIDL__EVENT__TASK_EXECUTION_EVENT__OUTPUT_RESULT_OUTPUT_URI
+	        ? ev->output_uri
+	        : x->out_uri,
+	    ev->output_result_case ==
+	            FLYTEIDL__EVENT__TASK_EXECUTION_EVENT__OUTPUT_RESULT_OUTPUT_DATA
+	        ? ev->output_data
+	        : NULL,
+	    ev->output_result_case ==
+	            FLYTEIDL__EVENT__TASK_EXECUTION_EVENT__OUTPUT_RESULT_ERROR
+	        ? ev->error
+	        : NULL,
+	    &o);
+	if (o.uri != NULL) {
 		cl->output_result_case =
 		    FLYTEIDL__ADMIN__TASK_EXECUTION_CLOSURE__OUTPUT_RESULT_OUTPUT_URI;
-		cl->output_uri = ev->output_uri;
-		break;
-	case FLYTEIDL__EVENT__TASK_EXECUTION_EVENT__OUTPUT_RESULT_OUTPUT_DATA:
-		if (x->out_uri != NULL) {
-			cl->output_result_case =
-			    FLYTEIDL__ADMIN__TASK_EXECUTION_CLOSURE__OUTPUT_RESULT_OUTPUT_URI;
-			cl->output_uri = (char *)x->out_uri;
-		} else {
-			cl->output_result_case =
-			    FLYTEIDL__ADMIN__TASK_EXECUTION_CLOSURE__OUTPUT_RESULT_OUTPUT_DATA;
-			cl->output_data = ev->output_data;
-		}
-		break;
-	case FLYTEIDL__EVENT__TASK_EXECUTION_EVENT__OUTPUT_RESULT_ERROR:
-		if (ev->error != NULL) {
-			cl->output_result_case =
-			    FLYTEIDL__ADMIN__TASK_EXECUTION_CLOSURE__OUTPUT_RESULT_ERROR;
-			cl->error = ev->error;
-		}
-		break;
-	default:
-		break;
+		cl->output_uri = (char *)o.uri;
+	} else if (o.data != NULL) {
+		cl->output_result_case =
+		    FLYTEIDL__ADMIN__TASK_EXECUTION_CLOSURE__OUTPUT_RESULT_OUTPUT_DATA;
+		cl->output_data = o.data;
+	} else if (o.error != NULL) {
+		cl->output_result_case =
+		    FLYTEIDL__ADMIN__TASK_EXECUTION_CLOSURE__OUTPUT_RESULT_ERROR;
+		cl->error = o.error;
 	}
 	t.closure = svc_pack(c, &cl->base, &t.closure_len);
 	if (t.closure == NULL)
