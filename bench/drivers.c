@@ -327,6 +327,8 @@ struct grpc_st {
 	grpc_completion_queue *cq;
 	grpc_slice method;
 	grpc_slice req;
+	const struct reqgen *gen;
+	void *gst; /* per-op requests (t->gen), else req */
 };
 
 void driver_grpc_global_init(void)
@@ -357,6 +359,8 @@ static void grpc_close_st(void *arg)
 	}
 	grpc_slice_unref(s->method);
 	grpc_slice_unref(s->req);
+	if (s->gst != NULL)
+		s->gen->close(s->gst);
 	free(s);
 }
 
@@ -395,6 +399,14 @@ static void *grpc_open_st(const struct target *t, char *err, size_t errlen)
 		grpc_close_st(s);
 		return NULL;
 	}
+	if (t->gen != NULL) {
+		s->gen = t->gen;
+		s->gst = t->gen->open(t->gen, err, errlen);
+		if (s->gst == NULL) {
+			grpc_close_st(s);
+			return NULL;
+		}
+	}
 	return s;
 }
 
@@ -411,8 +423,18 @@ static int grpc_op_st(void *arg, const struct target *t, char *err,
 	grpc_call_error e;
 	grpc_event ev;
 	gpr_timespec deadline;
+	grpc_slice body;
+	const uint8_t *greq;
+	size_t glen;
 	int rc = -1;
 
+	if (s->gst != NULL) {
+		if (s->gen->next(s->gst, &greq, &glen, err, errlen) != 0)
+			return -1;
+		body = grpc_slice_from_copied_buffer((const char *)greq, glen);
+	} else {
+		body = grpc_empty_slice();
+	}
 	deadline =
 	    gpr_time_add(gpr_now(GPR_CLOCK_MONOTONIC),
 	                 gpr_time_from_millis(DRIVER_TIMEOUT_MS, GPR_TIMESPAN));
@@ -420,9 +442,12 @@ static int grpc_op_st(void *arg, const struct target *t, char *err,
 	                                s->cq, s->method, NULL, deadline, NULL);
 	if (call == NULL) {
 		snprintf(err, errlen, "grpc_channel_create_call failed");
+		grpc_slice_unref(body);
 		return -1;
 	}
-	req = grpc_raw_byte_buffer_create(&s->req, 1);
+	/* The byte buffer takes its own reference. */
+	req = grpc_raw_byte_buffer_create(s->gst ? &body : &s->req, 1);
+	grpc_slice_unref(body);
 	grpc_metadata_array_init(&initial);
 	grpc_metadata_array_init(&trailing);
 	memset(ops, 0, sizeof(ops));
@@ -480,6 +505,8 @@ const struct driver driver_grpc = {"grpc", grpc_open_st, grpc_op_st,
 
 struct nng_st {
 	struct keel_client *own; /* one socket per client */
+	const struct reqgen *gen;
+	void *gst; /* per-op requests (t->gen), else t->req */
 };
 
 static void nng_close_st(void *arg)
@@ -488,6 +515,8 @@ static void nng_close_st(void *arg)
 
 	if (s == NULL)
 		return;
+	if (s->gst != NULL)
+		s->gen->close(s->gst);
 	keel_client_close(s->own);
 	free(s);
 }
@@ -505,6 +534,14 @@ static void *nng_open_st(const struct target *t, char *err, size_t errlen)
 		free(s);
 		return NULL;
 	}
+	if (t->gen != NULL) {
+		s->gen = t->gen;
+		s->gst = t->gen->open(t->gen, err, errlen);
+		if (s->gst == NULL) {
+			nng_close_st(s);
+			return NULL;
+		}
+	}
 	return s;
 }
 
@@ -514,10 +551,14 @@ static int nng_op_st(void *arg, const struct target *t, char *err,
 	struct nng_st *s = arg;
 	struct keel_client_call_opts o = {.timeout_ms = DRIVER_TIMEOUT_MS};
 	struct keel_client_reply r;
+	const uint8_t *req = t->req;
+	size_t len = t->req_len;
 	int rc;
 
-	rc = keel_client_call(s->own ? s->own : t->shared, t->method, t->req,
-	                      t->req_len, &o, &r);
+	if (s->gst != NULL && s->gen->next(s->gst, &req, &len, err, errlen) != 0)
+		return -1;
+	rc = keel_client_call(s->own ? s->own : t->shared, t->method, req, len,
+	                      &o, &r);
 	if (rc != 0)
 		snprintf(err, errlen, "nng %s: %s: %s", t->method,
 		         keel_client_code_name(rc), r.message);

@@ -18,6 +18,21 @@
 struct keel_client;
 struct floor;
 
+/*
+ * Requests made per op, for workloads whose requests must differ (a fresh
+ * execution name, a node's next event): every client opens its own
+ * stream, and the nng and gRPC drivers ask it for each request instead of
+ * sending target->req.  A generator is shared by the clients, so what it
+ * hands out across them (names, node ids) must be taken atomically.
+ */
+struct reqgen {
+	void *(*open)(struct reqgen *g, char *err, size_t errlen);
+	/* The next request; it stays valid until the next call or close. */
+	int (*next)(void *st, const uint8_t **req, size_t *len, char *err,
+	            size_t errlen);
+	void (*close)(void *st);
+};
+
 /* Where and what to call; shared read-only by the client threads. */
 struct target {
 	/* product requests */
@@ -36,6 +51,8 @@ struct target {
 	nng_socket echo_sock;       /* nng-echo: the shared REQ socket (unless
 	                               nng_sockets) */
 	const struct floor *floor;  /* sqlite-floor: what to run (floor.h) */
+	struct reqgen *gen;         /* nng, grpc: per-op requests, or NULL */
+	const char *path;           /* sqlite-commit: the scratch database */
 };
 
 struct driver {
@@ -51,6 +68,8 @@ extern const struct driver driver_http;     /* http-static and http */
 extern const struct driver driver_grpc;     /* grpc */
 extern const struct driver driver_nng;      /* nng (libkeelclient) */
 extern const struct driver driver_floor;    /* sqlite-floor (floor.c) */
+/* sqlite-commit (executions.c) */
+extern const struct driver driver_sqlite_commit;
 
 /* grpc_init()/grpc_shutdown_blocking() around everything grpc. */
 void driver_grpc_global_init(void);

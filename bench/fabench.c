@@ -34,6 +34,9 @@
 #include <protobuf-c/protobuf-c.h>
 
 #include <keel/keel_client.h>
+#ifdef FABENCH_SQLITE
+#include <sqlite3.h>
+#endif
 
 #include "drivers.h"
 #include "fabench.h"
@@ -64,7 +67,7 @@ uint64_t now_ns(void)
 	return (uint64_t)ts.tv_sec * 1000000000ull + (uint64_t)ts.tv_nsec;
 }
 
-static void sleep_s(double s)
+void sleep_s(double s)
 {
 	struct timespec ts;
 
@@ -95,8 +98,7 @@ double median(const double *v, unsigned n)
 	return n % 2 ? s[n / 2] : (s[n / 2 - 1] + s[n / 2]) / 2;
 }
 
-/* Server CPU time (user + system) of pid in microseconds, or -1. */
-static double proc_cpu_us(long pid)
+double proc_cpu_us(long pid)
 {
 	char path[64], buf[1024], *p;
 	unsigned long long ut, st;
@@ -332,6 +334,7 @@ struct cell *cell_new(const char *workload, const char *transport,
 	c->limit_ops_per_s = c->ratio = c->ratio_min = c->ratio_max = NAN;
 	c->ops_per_s = c->p50_us = c->p90_us = c->p99_us = c->p999_us = NAN;
 	c->floor_diff_us = c->door_p50_us = c->server_diff_us = NAN;
+	c->p99_ratio = NAN;
 	c->pass = -1;
 	return c;
 }
@@ -381,6 +384,8 @@ void cell_print_json(FILE *f, const struct cell *c)
 		json_kstr(f, "floor_sql", c->floor_sql);
 		fprintf(f, ",\"floor_stmts\":%u", c->floor_stmts);
 	}
+	if (!isnan(c->p99_ratio))
+		json_knum(f, "p99_ratio", c->p99_ratio, 4);
 	json_kstr(f, "goal", c->goal);
 	if (c->goal_on != NULL)
 		json_kstr(f, "goal_on", c->goal_on);
@@ -391,6 +396,8 @@ void cell_print_json(FILE *f, const struct cell *c)
 	fprintf(f, ",\"rounds\":%u", c->rounds);
 	json_knum(f, "ratio_min", c->ratio_min, 4);
 	json_knum(f, "ratio_max", c->ratio_max, 4);
+	if (c->note != NULL)
+		json_kstr(f, "note", c->note);
 	if (c->error[0])
 		json_kstr(f, "error", c->error);
 	fputs("}\n", f);
@@ -1114,6 +1121,37 @@ static void read_first_line(const char *path, char *buf, size_t len,
 	fclose(f);
 }
 
+/* The settings of an INI file: its lines without comments and blank
+ * lines, joined by newlines (env's record of keeld's keel.ini). */
+static char *ini_settings(const char *path)
+{
+	char line[512], *out = NULL;
+	size_t len = 0, n;
+	FILE *f = fopen(path, "r");
+
+	if (f == NULL)
+		return NULL;
+	while (fgets(line, sizeof(line), f) != NULL) {
+		char *p = line, *grown;
+		while (*p == ' ' || *p == '\t')
+			p++;
+		p[strcspn(p, "\r\n")] = '\0';
+		if (*p == '\0' || *p == ';' || *p == '#')
+			continue;
+		n = strlen(p);
+		grown = realloc(out, len + n + 2);
+		if (grown == NULL)
+			break;
+		out = grown;
+		if (len > 0)
+			out[len++] = '\n';
+		memcpy(out + len, p, n + 1);
+		len += n;
+	}
+	fclose(f);
+	return out;
+}
+
 int cmd_env(const struct opts *o)
 {
 	char buf[512], when[64];
@@ -1146,6 +1184,9 @@ int cmd_env(const struct opts *o)
 	json_kstr(stdout, "nng", nng_version());
 	json_kstr(stdout, "protobuf_c", protobuf_c_version());
 	json_kstr(stdout, "grpc", grpc_version_string());
+#ifdef FABENCH_SQLITE
+	json_kstr(stdout, "sqlite", sqlite3_libversion());
+#endif
 	json_kstr(stdout, "mode", o->smoke ? "smoke" : "full");
 	fprintf(stdout, ",\"rounds\":%u", o->rounds);
 	json_knum(stdout, "secs_per_round", o->secs, 3);
@@ -1158,6 +1199,12 @@ int cmd_env(const struct opts *o)
 	          "application/json");
 	if (o->note != NULL)
 		json_kstr(stdout, "note", o->note);
+	if (o->keel_ini != NULL) {
+		char *ini = ini_settings(o->keel_ini);
+		json_kstr(stdout, "keel_ini_file", o->keel_ini);
+		json_kstr(stdout, "keel_ini", ini ? ini : "(unreadable)");
+		free(ini);
+	}
 	fputs("}\n", stdout);
 	return 0;
 }
@@ -1267,6 +1314,10 @@ static void usage(FILE *f)
 	        "the --nng/--grpc\n"
 	        "                        keeld against the --base-* one and "
 	        "against the SQL floor\n"
+	        "  executions            CreateExecution and node events "
+	        "over --nng/--grpc,\n"
+	        "                        against one SQLite commit in "
+	        "--data-dir's filesystem\n"
 	        "  env                   print the environment as one JSON "
 	        "line\n"
 	        "\n"
@@ -1313,6 +1364,11 @@ static void usage(FILE *f)
 	        "      --base-grpc H:P    registry: its gRPC door\n"
 	        "      --base-pid PID     registry: its pid\n"
 	        "      --base-rows N      registry: tasks in its database\n"
+	        "      --synchronous M    executions: keeld's [db] synchronous, "
+	        "for the probe\n"
+	        "                         (default normal)\n"
+	        "      --keel-ini FILE    env: record keeld's keel.ini "
+	        "settings\n"
 	        "  -h, --help             this help\n"
 	        "\n"
 	        "Output: JSON lines on stdout, progress and the table on "
@@ -1370,6 +1426,8 @@ static int parse_opts(int argc, char **argv, struct opts *o)
 		O_BASE_GRPC,
 		O_BASE_PID,
 		O_BASE_ROWS,
+		O_SYNC,
+		O_KEEL_INI,
 	};
 	static const struct option lo[] = {
 	    {"nng", required_argument, NULL, O_NNG},
@@ -1398,6 +1456,8 @@ static int parse_opts(int argc, char **argv, struct opts *o)
 	    {"base-grpc", required_argument, NULL, O_BASE_GRPC},
 	    {"base-pid", required_argument, NULL, O_BASE_PID},
 	    {"base-rows", required_argument, NULL, O_BASE_ROWS},
+	    {"synchronous", required_argument, NULL, O_SYNC},
+	    {"keel-ini", required_argument, NULL, O_KEEL_INI},
 	    {"help", no_argument, NULL, 'h'},
 	    {NULL, 0, NULL, 0},
 	};
@@ -1507,6 +1567,16 @@ static int parse_opts(int argc, char **argv, struct opts *o)
 		case O_BASE_GRPC:
 			o->base_grpc_addr = optarg;
 			break;
+		case O_SYNC:
+			if (strcmp(optarg, "off") != 0 &&
+			    strcmp(optarg, "normal") != 0 &&
+			    strcmp(optarg, "full") != 0)
+				goto bad;
+			o->synchronous = optarg;
+			break;
+		case O_KEEL_INI:
+			o->keel_ini = optarg;
+			break;
 		case 'h':
 			usage(stdout);
 			exit(0);
@@ -1547,7 +1617,8 @@ int main(int argc, char **argv)
 	         strcmp(cmd, "ready") != 0 && strcmp(cmd, "env") != 0 &&
 	         strcmp(cmd, "populate") != 0 &&
 	         strcmp(cmd, "populate-key") != 0 &&
-	         strcmp(cmd, "registry") != 0) {
+	         strcmp(cmd, "registry") != 0 &&
+	         strcmp(cmd, "executions") != 0) {
 		fprintf(stderr, "fabench: unknown command '%s'\n", cmd);
 		return 64;
 	}
@@ -1573,6 +1644,10 @@ int main(int argc, char **argv)
 	e.o = &o;
 	if (strcmp(cmd, "registry") == 0) {
 		rc = cmd_registry(&o);
+		goto out;
+	}
+	if (strcmp(cmd, "executions") == 0) {
+		rc = cmd_executions(&o);
 		goto out;
 	}
 	for (unsigned i = 0; i < o.nclients; i++)

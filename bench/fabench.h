@@ -53,6 +53,9 @@ struct opts {
 	const char *base_grpc_addr;
 	long base_pid;
 	uint64_t base_rows;
+	/* executions (executions.c) */
+	const char *keel_ini; /* env: the keel.ini keeld runs with */
+	const char *synchronous; /* sqlite-commit: keeld's [db] setting */
 };
 
 /* ---- the clock and medians ---------------------------------------------- */
@@ -61,6 +64,9 @@ double now_s(void);
 uint64_t now_ns(void);
 /* Median of v[0..n) (n <= MAX_ROUNDS); NAN when empty. */
 double median(const double *v, unsigned n);
+void sleep_s(double s);
+/* CPU time (user + system) of process pid in microseconds, or -1. */
+double proc_cpu_us(long pid);
 
 /* ---- JSON output ---------------------------------------------------------- */
 
@@ -121,6 +127,9 @@ struct cell {
 	double door_p50_us, server_diff_us;
 	const char *floor_sql; /* floor cells: the first statement run */
 	unsigned floor_stmts;  /* ... of this many */
+	/* executions cells: the product's p99 over the limit's p50 */
+	double p99_ratio;
+	const char *note; /* printed when set */
 	int pass; /* -1 no goal */
 };
 
@@ -147,5 +156,7 @@ int cmd_env(const struct opts *o);
 int cmd_populate(const struct opts *o);
 int cmd_populate_key(void);
 int cmd_registry(const struct opts *o);
+/* executions.c */
+int cmd_executions(const struct opts *o);
 
 #endif /* FABENCH_H */

@@ -5,6 +5,7 @@
 #
 #   bench/run.sh [--smoke] [--out FILE] [--builddir DIR] [-- FABENCH-OPTIONS]
 #   bench/run.sh --registry [--rows N] [--base-rows N] [--cache-dir DIR] ...
+#   bench/run.sh --executions [--config KEEL.INI] ...
 #
 # The build tree is --builddir, else $KEEL_BUILDDIR, else the current
 # directory when it holds bench/fabench, else the tree this script sits
@@ -20,6 +21,13 @@
 # BUILDDIR/bench/registry-cache), keyed by schema version, layout and
 # size, so a rerun starts at once.
 #
+# --executions runs the executions cells instead (CreateExecution and node
+# events against one SQLite commit beside keeld's database): one keeld on
+# a scratch data directory, with the shipped defaults written out to a
+# keel.ini (local blob store, SQLite, [executions] target = none, outbox
+# workers on), or with --config FILE; the env line records its settings.
+# (--config FILE gives keeld that keel.ini in the other modes too.)
+#
 # Output: --out FILE (default bench/results-DATE.jsonl under the current
 # directory): an "env" line, one "cell" line per cell, an "env" line at the
 # end (registry runs: a "populate" line per database after the first).
@@ -30,6 +38,8 @@ smoke=
 out=
 builddir=
 registry=
+executions=
+config=
 rows=
 base_rows=
 cache=
@@ -41,17 +51,27 @@ while [ $# -gt 0 ]; do
 	--builddir) builddir=$2; shift ;;
 	--builddir=*) builddir=${1#--builddir=} ;;
 	--registry) registry=yes ;;
+	--executions) executions=yes ;;
+	--config) config=$2; shift ;;
 	--rows) rows=$2; shift ;;
 	--base-rows) base_rows=$2; shift ;;
 	--cache-dir) cache=$2; shift ;;
 	--) shift; break ;;
 	-h | --help)
-		sed -n '2,27s/^# \{0,1\}//p' "$0"
+		sed -n '2,35s/^# \{0,1\}//p' "$0"
 		exit 0 ;;
 	*) echo "run.sh: unknown option $1 (try --help)" >&2; exit 2 ;;
 	esac
 	shift
 done
+if [ -n "$registry" ] && [ -n "$executions" ]; then
+	echo "run.sh: --registry and --executions are separate runs" >&2
+	exit 2
+fi
+if [ -n "$config" ] && [ ! -r "$config" ]; then
+	echo "run.sh: cannot read --config $config" >&2
+	exit 2
+fi
 for n in "$rows" "$base_rows"; do
 	case $n in
 	*[!0-9]*) echo "run.sh: not a row count: $n" >&2; exit 2 ;;
@@ -152,8 +172,8 @@ start_keeld() {
 		http_args="--http-listen 127.0.0.1:$p_http"
 		k_http_opt="--http 127.0.0.1:$p_http"
 	fi
-	# shellcheck disable=SC2086 # http_args is empty or two words
-	"$keeld" --data-dir "$2" --plugin-dir "$plugins" \
+	# shellcheck disable=SC2086 # http_args, config_args: empty or two words
+	"$keeld" $config_args --data-dir "$2" --plugin-dir "$plugins" \
 		--listen "$k_nng" --grpc-listen "$k_grpc" $http_args \
 		--log-level warn >"$3" 2>&1 &
 	eval "$1=\$!"
@@ -207,6 +227,8 @@ check_log() {
 
 kv=$("$keeld" --version 2>/dev/null | head -n 1)
 rc=0
+config_args=
+[ -z "$config" ] || config_args="--config $config"
 
 if [ -n "$registry" ]; then
 	# --- the registry cells: two keelds, a big and a small database ---
@@ -232,6 +254,40 @@ if [ -n "$registry" ]; then
 		--data-dir "$big" --plugin-dir "$plugins" --rows "$rows" \
 		--base-rows "$base_rows" registry >"$tmp/cells.jsonl" &
 	what="fabench registry"
+elif [ -n "$executions" ]; then
+	# --- the executions cells: one keeld as shipped, on scratch data --
+	ini=$config
+	if [ -z "$ini" ]; then
+		ini=$tmp/keel.ini
+		# The defaults the cells are about, written out so the env
+		# line shows them (keeld's built-in defaults are the same).
+		cat >"$ini" <<-'EOF'
+		[executions]
+		target = none
+		outbox_workers = 2
+		[blob]
+		driver = local
+		fsync = true
+		[db]
+		driver = sqlite
+		synchronous = normal
+		EOF
+		config_args="--config $ini"
+	fi
+	# The probe commits with keeld's [db] synchronous (default normal).
+	sync=$(awk -F= '/^[ \t]*\[/ { sec = $0; gsub(/[ \t]/, "", sec) }
+		sec == "[db]" && $1 ~ /^[ \t]*synchronous[ \t]*$/ {
+			v = $2; gsub(/[ \t]/, "", v); print tolower(v) }' "$ini" |
+		tail -n 1)
+	mkdir -p "$tmp/data"
+	start_keeld pid "$tmp/data" "$tmp/keeld.log"
+	"$fabench" "$@" --keeld-version "$kv" --keel-ini "$ini" \
+		--note "executions: CreateExecution and node events against sqlite-commit" \
+		env >"$tmp/env-start.jsonl" || exit 1
+	"$fabench" "$@" --nng "$k_nng" --grpc "$k_grpc" --server-pid "$pid" \
+		--data-dir "$tmp/data" ${sync:+--synchronous "$sync"} \
+		executions >"$tmp/cells.jsonl" &
+	what="fabench executions"
 else
 	# --- the suite: one keeld on a scratch data directory -------------
 	mkdir -p "$tmp/data"

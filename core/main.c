@@ -57,6 +57,10 @@ static const struct keel_config_key main_keeld_schema[] = {
 	         "write the process id here (relative: under data_dir)"),
 	MAIN_RANGE("shutdown_timeout", KEEL_CFG_DURATION, "10s", 0,
 	           3600000, "how long SIGTERM waits for requests in flight"),
+	MAIN_RANGE("group_commit_max", KEEL_CFG_INT, "64", 1, 4096,
+	           "most write transactions one commit of the embedded "
+	           "database (SQLite) groups, each in its own savepoint; 1: "
+	           "one commit per write"),
 	MAIN_KEY("auto_migrate", KEEL_CFG_BOOL, 0, "true",
 	         "apply pending schema migrations at start (else run "
 	         "`keeld migrate`)"),
@@ -119,10 +123,6 @@ static const struct keel_config_key main_http_schema[] = {
 	           "read"),
 	MAIN_RANGE("body_timeout", KEEL_CFG_DURATION, "30s", 100, 3600000,
 	           "time allowed to receive a request body (408 after)"),
-	MAIN_RANGE("group_commit_max", KEEL_CFG_INT, "64", 1, 4096,
-	           "most write transactions one commit of the embedded "
-	           "database (SQLite) groups, each in its own savepoint; 1: "
-	           "one commit per write"),
 	MAIN_RANGE("queue_size", KEEL_CFG_INT, "1024", 1, 1000000,
 	           "requests waiting for a worker; beyond it new ones get 503"),
 	MAIN_KEY("allow_cors", KEEL_CFG_BOOL, 0, "false",
@@ -193,6 +193,11 @@ static const struct keel_config_key main_executions_schema[] = {
 	           1024LL * 1024 * 1024,
 	           "largest output an event may carry inline, and largest "
 	           "inputs or outputs Get*Data returns whole; 0: no limit"),
+	MAIN_RANGE("inputs_inline_max", KEEL_CFG_BYTES, "256KiB", 0,
+	           64LL * 1024 * 1024,
+	           "inputs up to this size are kept in the execution's row and "
+	           "written to the blob store by the launch; larger ones are "
+	           "written during CreateExecution"),
 	MAIN_KEY("event_data", KEEL_CFG_STR, 0, "offload",
 	         "inline outputs in events: offload (to the blob store) or "
 	         "inline (kept in the row)"),
@@ -559,6 +564,7 @@ static int main_exec_config(struct main_state *st)
 	conf_int(st->executions, "max_annotation_entries", &v);
 	x->max_annotation_entries = (uint32_t)v;
 	conf_int(st->executions, "inline_data_max", &x->inline_data_max);
+	conf_int(st->executions, "inputs_inline_max", &x->inputs_inline_max);
 	conf_str(st->executions, "event_data", &ev);
 	if (strcmp(ev, "offload") != 0 && strcmp(ev, "inline") != 0) {
 		util_fmt(st->err, sizeof(st->err),

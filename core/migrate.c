@@ -188,7 +188,10 @@ static const char *const m3_workflows[] = {
  * Phases are stored by name (filters compare them as Flyte users write
  * them: eq(phase,RUNNING)).  spec and closure are the serialized
  * admin.ExecutionSpec and admin.ExecutionClosure; the columns beside them
- * are copies for filters, sorting and the event rules.
+ * are copies for filters, sorting and the event rules.  inputs and
+ * user_inputs (core.LiteralMap) hold small inputs from the create until
+ * the launch writes them to the blob store (inputs_uri,
+ * user_inputs_uri); large ones go there at once.
  */
 static const char *const m4_executions[] = {
 	"CREATE TABLE executions ("
@@ -212,6 +215,8 @@ static const char *const m4_executions[] = {
 	" abort_cause TEXT,"
 	" inputs_uri VARCHAR(1024) NOT NULL DEFAULT '',"
 	" user_inputs_uri VARCHAR(1024) NOT NULL DEFAULT '',"
+	" inputs {{BLOB}},"
+	" user_inputs {{BLOB}},"
 	" spec {{BLOB}} NOT NULL,"
 	" closure {{BLOB}} NOT NULL,"
 	" started_at {{BIGINT}},"

@@ -88,30 +88,28 @@ static int outbox_claim_row(void *arg, const struct keel_db_val *cols,
 static int outbox_claim_tx(struct db_conn *c, void *arg, struct keel_err *err)
 {
 	struct outbox_claim *x = arg;
-	struct keel_db_val a[12];
-	char sql[1024];
-	size_t n = 0, o;
+	struct keel_db_val a[5];
 	int64_t changed = 0;
 	int rc;
 
 	x->found = 0;
-	o = (size_t)util_fmt(sql, sizeof(sql),
-	                     "SELECT id, kind, purpose, execution_id, payload, "
-	                     "attempts FROM outbox WHERE state = 0 AND kind IN "
-	                     "(");
-	for (size_t i = 0; i < x->nh && i < 8; i++) {
-		o += (size_t)util_fmt(sql + o, sizeof(sql) - o, "%s?",
-		                      i ? ", " : "");
-		a[n++] = db_str(x->h[i].kind);
+	/* One kind at a time, in the handlers' order: each query walks the
+	 * outbox_due index in order (a kind IN list would sort). */
+	for (size_t i = 0; i < x->nh && !x->found; i++) {
+		a[0] = db_str(x->h[i].kind);
+		a[1] = db_int(x->now);
+		a[2] = db_int(x->now);
+		rc = db_query(c,
+		              "SELECT id, kind, purpose, execution_id, payload, "
+		              "attempts FROM outbox WHERE state = 0 AND kind = ? "
+		              "AND next_attempt_at <= ? AND lease_until <= ? "
+		              "ORDER BY next_attempt_at, id LIMIT 1",
+		              a, 3, outbox_claim_row, x, err);
+		if (rc != 0)
+			return rc;
 	}
-	util_fmt(sql + o, sizeof(sql) - o,
-	         ") AND next_attempt_at <= ? AND lease_until <= ? ORDER BY "
-	         "next_attempt_at, id LIMIT 1");
-	a[n++] = db_int(x->now);
-	a[n++] = db_int(x->now);
-	rc = db_query(c, sql, a, n, outbox_claim_row, x, err);
-	if (rc != 0 || !x->found)
-		return rc;
+	if (!x->found)
+		return 0;
 	a[0] = db_str(x->owner);
 	a[1] = db_int(x->now + x->lease_ms);
 	a[2] = db_int(x->now);

@@ -74,7 +74,7 @@ const size_t repo_exec_ncols = UTIL_ARRAY_LEN(repo_exec_cols);
 const char *const repo_exec_joined[] = {"launch_plan", "workflow", "task",
                                         "execution_tag", "admin_tag", NULL};
 
-#define REPO_EXEC_NCOLS 30
+#define REPO_EXEC_NCOLS 32
 const char repo_exec_select[] =
 	"e.id, e.project, e.domain, e.name, e.org, e.launch_plan_id, "
 	"e.launch_plan_name, e.workflow_id, e.task_id, e.launch_entity, "
@@ -83,7 +83,7 @@ const char repo_exec_select[] =
 	"e.spec, e.closure, e.started_at, e.duration, "
 	"e.execution_created_at, e.execution_updated_at, "
 	"e.source_execution_id, e.parent_node_execution_id, e.created_at, "
-	"e.updated_at";
+	"e.updated_at, e.inputs, e.user_inputs";
 
 int repo_exec_decode(struct arena *a, const struct keel_db_val *cols,
                      size_t ncols, struct repo_exec *e)
@@ -125,6 +125,9 @@ int repo_exec_decode(struct arena *a, const struct keel_db_val *cols,
 	e->parent_node_execution_id = db_col_int0(&cols[27]);
 	e->created_at = cols[28].i;
 	e->updated_at = cols[29].i;
+	e->inputs = db_col_blob(a, &cols[30], &e->inputs_len, &nomem);
+	e->user_inputs = db_col_blob(a, &cols[31], &e->user_inputs_len,
+	                             &nomem);
 	return nomem ? KEEL_ENOMEM : 0;
 }
 
@@ -142,7 +145,7 @@ int repo_exec_insert(struct db_conn *c, struct repo_exec *e,
                      const struct repo_tag *tags, size_t ntags,
                      struct keel_err *err)
 {
-	struct keel_db_val a[29];
+	struct keel_db_val a[31];
 	size_t n = 0;
 	int rc;
 
@@ -175,6 +178,9 @@ int repo_exec_insert(struct db_conn *c, struct repo_exec *e,
 	a[n++] = db_int0(e->parent_node_execution_id);
 	a[n++] = db_int(e->created_at);
 	a[n++] = db_int(e->updated_at);
+	a[n++] = e->inputs ? db_blob(e->inputs, e->inputs_len) : db_null();
+	a[n++] = e->user_inputs ? db_blob(e->user_inputs, e->user_inputs_len)
+	                        : db_null();
 	rc = db_exec(c,
 	             "INSERT INTO executions (project, domain, name, org, "
 	             "launch_plan_id, launch_plan_name, workflow_id, task_id, "
@@ -183,9 +189,9 @@ int repo_exec_insert(struct db_conn *c, struct repo_exec *e,
 	             "user_inputs_uri, spec, closure, started_at, duration, "
 	             "execution_created_at, execution_updated_at, "
 	             "source_execution_id, parent_node_execution_id, "
-	             "created_at, updated_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, "
+	             "created_at, updated_at, inputs, user_inputs) VALUES (?, "
 	             "?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, "
-	             "?, ?)",
+	             "?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
 	             a, n, NULL, err);
 	if (rc == KEEL_EEXIST)
 		return keel_err_set(err, KEEL_EEXIST,
@@ -328,6 +334,20 @@ int repo_exec_update(struct db_conn *c, const struct repo_exec *e,
 	               "spec = ?, closure = ?, started_at = ?, duration = ?, "
 	               "execution_updated_at = ?, updated_at = ? WHERE id = ?",
 	               a, n, NULL, err);
+}
+
+int repo_exec_set_input_uris(struct db_conn *c, int64_t id,
+                             const char *inputs_uri,
+                             const char *user_inputs_uri,
+                             struct keel_err *err)
+{
+	struct keel_db_val a[3] = {db_str(inputs_uri), db_str(user_inputs_uri),
+	                           db_int(id)};
+
+	return db_exec(c,
+	               "UPDATE executions SET inputs_uri = ?, user_inputs_uri = "
+	               "? WHERE id = ?",
+	               a, 3, NULL, err);
 }
 
 static int repo_exec_count_row(void *arg, const struct keel_db_val *cols,

@@ -42,6 +42,10 @@ struct repo_exec {
 	const char *error_kind, *error_code;
 	const char *abort_cause;  /* NULL: none */
 	const char *inputs_uri, *user_inputs_uri;
+	/* Serialized core.LiteralMap, kept in the row until the launch
+	 * offloads them (NULL: none, or offloaded at create). */
+	const uint8_t *inputs, *user_inputs;
+	size_t inputs_len, user_inputs_len;
 	const uint8_t *spec;
 	size_t spec_len;
 	const uint8_t *closure;
@@ -94,7 +98,13 @@ int repo_exec_get(struct db *db, struct arena *a, const char *project,
 int repo_exec_update(struct db_conn *c, const struct repo_exec *e,
                      struct keel_err *err);
 
-/* QUEUED or RUNNING executions of a launch-plan name, any version. */
+/* Record where the launch wrote the inputs (by e->id). */
+int repo_exec_set_input_uris(struct db_conn *c, int64_t id,
+                             const char *inputs_uri,
+                             const char *user_inputs_uri,
+                             struct keel_err *err);
+
+/* Non-terminal executions of a launch-plan name, any version. */
 int repo_exec_count_active(struct db_conn *c, const char *project,
                            const char *domain, const char *lp_name,
                            int64_t *n, struct keel_err *err);

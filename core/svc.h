@@ -29,6 +29,7 @@ struct svc_exec_cfg {
 	uint32_t max_label_entries;     /* 0: no limit */
 	uint32_t max_annotation_entries;
 	int64_t inline_data_max;        /* remoteData.maxSizeInBytes */
+	int64_t inputs_inline_max;      /* inputs kept in the row up to */
 	int event_data_inline;          /* 1: keep event outputs in rows */
 	int signed_urls;                /* Get*Data: signed URLs */
 	int cloud_events;               /* queue cloud-event rows */

@@ -1176,54 +1176,70 @@ static int svc_exec_launch(struct call *c, struct svc_exec_launch *l)
 	if (rc != 0)
 		return rc;
 
-	/* Inputs go to the blob store, merged and as the user gave them
-	 * (relaunch reads the latter).  Without a store they stay in the
-	 * spec, as very old Flyte Admin rows did.  A taken name is refused
-	 * before anything is written, and the objects sit under a key of
-	 * this attempt (Flyte Admin's <name>/inputs plus a nonce), so a
-	 * create that loses a race for the name never overwrites the
-	 * winner's inputs; the loser's objects are removed. */
+	/*
+	 * Inputs, merged and as the user gave them (relaunch reads the
+	 * latter).  Up to [executions] inputs_inline_max they stay in the
+	 * row and the launch writes them to the blob store (Flyte Admin's
+	 * <name>/inputs and user_inputs), so a create costs one commit and
+	 * no blob write.  Larger ones go to the store now, after a check
+	 * that the name is free, under a key of this attempt (a nonce) so a
+	 * create losing a race for the name never overwrites the winner's;
+	 * the loser's objects are removed.
+	 */
 	w.row.inputs_uri = "";
 	w.row.user_inputs_uri = "";
 	{
-		struct repo_exec old;
-		rc = repo_exec_get(c->svc->db, c->arena, l->project, l->domain,
-		                   name, &old, &err);
-		if (rc == 0)
-			return call_error(c, RPC_ALREADY_EXISTS,
-			                  "execution with name [%s] already "
-			                  "exists in project [%s] domain [%s]",
-			                  name, l->project, l->domain);
-		if (rc != KEEL_ENOTFOUND)
-			return call_fail(c, rc, err.msg);
-		memset(&err, 0, sizeof(err));
-	}
-	if (c->svc->blob != NULL) {
-		char nonce[21];
-		if (svc_exec_gen_name(nonce) != 0)
-			return call_error(c, RPC_INTERNAL,
-			                  "cannot generate a key");
-		nonce[12] = '\0';
-		in_key = svc_exec_key(c, l->project, l->domain, name,
-		                      arena_printf(c->arena, "%s/inputs", nonce));
-		user_key = svc_exec_key(c, l->project, l->domain, name,
-		                        arena_printf(c->arena, "%s/user_inputs",
-		                                     nonce));
-		rc = svc_blob_put_msg(c, in_key, &merged->base,
-		                      &w.row.inputs_uri);
-		if (rc == 0)
-			rc = svc_blob_put_msg(
-			    c, user_key,
-			    l->inputs ? &l->inputs->base : &empty.base,
-			    &w.row.user_inputs_uri);
-		if (rc != 0) {
-			svc_exec_blob_del(c, in_key);
-			return rc;
+		const ProtobufCMessage *um =
+		    l->inputs ? &l->inputs->base : &empty.base;
+		size_t nin = 0, nuser = 0;
+		uint8_t *pin = svc_pack(c, &merged->base, &nin);
+		uint8_t *puser = svc_pack(c, um, &nuser);
+		if (pin == NULL || puser == NULL)
+			return call_error(c, RPC_RESOURCE_EXHAUSTED,
+			                  "out of memory");
+		if (c->svc->blob == NULL ||
+		    ((int64_t)nin <= c->svc->exec.inputs_inline_max &&
+		     (int64_t)nuser <= c->svc->exec.inputs_inline_max)) {
+			w.row.inputs = pin;
+			w.row.inputs_len = nin;
+			w.row.user_inputs = puser;
+			w.row.user_inputs_len = nuser;
+		} else {
+			struct repo_exec old;
+			char nonce[21];
+			rc = repo_exec_get(c->svc->db, c->arena, l->project,
+			                   l->domain, name, &old, &err);
+			if (rc == 0)
+				return call_error(
+				    c, RPC_ALREADY_EXISTS,
+				    "execution with name [%s] already exists "
+				    "in project [%s] domain [%s]",
+				    name, l->project, l->domain);
+			if (rc != KEEL_ENOTFOUND)
+				return call_fail(c, rc, err.msg);
+			memset(&err, 0, sizeof(err));
+			if (svc_exec_gen_name(nonce) != 0)
+				return call_error(c, RPC_INTERNAL,
+				                  "cannot generate a key");
+			nonce[12] = '\0';
+			in_key = svc_exec_key(
+			    c, l->project, l->domain, name,
+			    arena_printf(c->arena, "%s/inputs", nonce));
+			user_key = svc_exec_key(
+			    c, l->project, l->domain, name,
+			    arena_printf(c->arena, "%s/user_inputs", nonce));
+			rc = svc_blob_put_msg(c, in_key, &merged->base,
+			                      &w.row.inputs_uri);
+			if (rc == 0)
+				rc = svc_blob_put_msg(c, user_key, um,
+				                      &w.row.user_inputs_uri);
+			if (rc != 0) {
+				svc_exec_blob_del(c, in_key);
+				return rc;
+			}
 		}
-		sp->inputs = NULL;
-	} else {
-		sp->inputs = merged;
 	}
+	sp->inputs = NULL;
 
 	cl = call_new(c, &flyteidl__admin__execution_closure__descriptor);
 	if (cl == NULL)
@@ -1422,7 +1438,13 @@ static int svc_exec_again(struct call *c, const ExecId *id, const char *name,
 	                row.spec, row.spec_len, "execution spec");
 	if (sp == NULL)
 		return -c->code;
-	if (!svc_exec_empty(row.user_inputs_uri)) {
+	if (row.user_inputs != NULL) {
+		in = svc_unpack(c, &flyteidl__core__literal_map__descriptor,
+		                row.user_inputs, row.user_inputs_len,
+		                "execution user inputs");
+		if (in == NULL)
+			return -c->code;
+	} else if (!svc_exec_empty(row.user_inputs_uri)) {
 		rc = svc_blob_get_msg(c, row.user_inputs_uri,
 		                      &flyteidl__core__literal_map__descriptor,
 		                      SVC_EXEC_DATA_MAX, &in);
@@ -1854,8 +1876,18 @@ static int svc_get_execution_data(struct call *c, const ProtobufCMessage *req,
 	                        &out->full_inputs);
 	if (rc != 0)
 		return rc;
+	/* Inputs still in the row (not launched yet, or no blob store). */
+	if (row.inputs != NULL && out->full_inputs == NULL &&
+	    (c->svc->exec.inline_data_max == 0 ||
+	     (int64_t)row.inputs_len < c->svc->exec.inline_data_max)) {
+		out->full_inputs =
+		    svc_unpack(c, &flyteidl__core__literal_map__descriptor,
+		               row.inputs, row.inputs_len, "execution inputs");
+		if (out->full_inputs == NULL)
+			return -c->code;
+	}
 	if (out->full_inputs == NULL && svc_exec_empty(row.inputs_uri))
-		out->full_inputs = sp->inputs; /* kept in the row */
+		out->full_inputs = sp->inputs; /* legacy: in the spec */
 	if (cl->output_result_case ==
 	        FLYTEIDL__ADMIN__EXECUTION_CLOSURE__OUTPUT_RESULT_OUTPUTS &&
 	    cl->outputs != NULL &&
@@ -1971,11 +2003,111 @@ static int svc_exec_none_run(void *arg, const struct outbox_row *r,
 	return 0;
 }
 
+struct svc_exec_rd {
+	struct arena *a;
+	int64_t id;
+	struct repo_exec row;
+};
+
+static int svc_exec_rd_tx(struct db_conn *c, void *arg, struct keel_err *err)
+{
+	struct svc_exec_rd *x = arg;
+
+	return repo_exec_read_id(c, x->a, x->id, &x->row, err);
+}
+
+/* Where the launch puts an execution's inputs (Flyte Admin's keys). */
+static const char *svc_exec_input_key(struct arena *a,
+                                      const struct repo_exec *e,
+                                      const char *leaf)
+{
+	const char *p = svc_key_part(a, e->project);
+	const char *d = svc_key_part(a, e->domain);
+	const char *n = svc_key_part(a, e->name);
+
+	if (p == NULL || d == NULL || n == NULL)
+		return NULL;
+	return arena_printf(a, "metadata/%s/%s/%s/%s", p, d, n, leaf);
+}
+
+static int svc_exec_put_bytes(const struct svc *s, const char *key,
+                              const uint8_t *p, size_t n,
+                              struct keel_err *err)
+{
+	struct svc_mem m = {p ? p : (const uint8_t *)"", n, 0};
+	struct keel_blob_src src = {(int64_t)n, svc_mem_read, &m};
+
+	if (key == NULL)
+		return keel_err_set(err, KEEL_ENOMEM, "out of memory");
+	return s->blob->put(s->blob_self, key, &src, err);
+}
+
+/*
+ * A launch: the inputs still kept in the row go to the blob store first
+ * (a data plane reads them there; the keys are the execution's own, so
+ * a rerun rewrites the same objects), then the target takes it.
+ */
+static int svc_exec_launch_run(void *arg, const struct outbox_row *r,
+                               struct keel_err *err)
+{
+	const struct svc *s = arg;
+	struct svc_exec_rd x = {r->arena, r->execution_id};
+	int rc;
+
+	if (s->blob == NULL)
+		return svc_exec_none_run(arg, r, err);
+	rc = db_tx(s->db, KEEL_DB_TX_READ, svc_exec_rd_tx, &x, err);
+	if (rc == KEEL_ENOTFOUND)
+		return 0;
+	if (rc != 0)
+		return rc;
+	/* Empty inputs are an empty object (NULL in the row). */
+	if (svc_exec_empty(x.row.inputs_uri)) {
+		rc = svc_exec_put_bytes(s, svc_exec_input_key(r->arena, &x.row,
+		                                              "inputs"),
+		                        x.row.inputs, x.row.inputs_len, err);
+		if (rc == 0)
+			rc = svc_exec_put_bytes(
+			    s, svc_exec_input_key(r->arena, &x.row, "user_inputs"),
+			    x.row.user_inputs, x.row.user_inputs_len, err);
+		/* A store that refuses is worth retrying. */
+		if (rc != 0 && rc != KEEL_EAGAIN && rc != KEEL_ETIMEDOUT &&
+		    rc != KEEL_ENOMEM)
+			return rc;
+		if (rc != 0)
+			return KEEL_EAGAIN;
+	}
+	return svc_exec_none_run(arg, r, err);
+}
+
 static int svc_exec_launch_done(void *arg, struct db_conn *c,
                                 const struct outbox_row *r,
                                 struct keel_err *err)
 {
-	(void)arg;
+	const struct svc *s = arg;
+	struct repo_exec row;
+	int rc;
+
+	rc = repo_exec_read_id(c, r->arena, r->execution_id, &row, err);
+	if (rc == KEEL_ENOTFOUND)
+		return 0;
+	if (rc != 0)
+		return rc;
+	if (s->blob != NULL && svc_exec_empty(row.inputs_uri)) {
+		const char *in = svc_exec_input_key(r->arena, &row, "inputs");
+		const char *user =
+		    svc_exec_input_key(r->arena, &row, "user_inputs");
+		char *iu = in ? svc_blob_uri(r->arena, s, in, err) : NULL;
+		char *uu = user ? svc_blob_uri(r->arena, s, user, err) : NULL;
+		if (iu == NULL || uu == NULL)
+			return keel_err_set(err, KEEL_EINTERNAL,
+			                    "the blob store gave no URI for the "
+			                    "inputs: %s",
+			                    err->msg);
+		rc = repo_exec_set_input_uris(c, row.id, iu, uu, err);
+		if (rc != 0)
+			return rc;
+	}
 	return svc_exec_worker_phase(c, r->arena, r->execution_id, "UNDEFINED",
 	                             FLYTEIDL__CORE__WORKFLOW_EXECUTION__PHASE__QUEUED,
 	                             NULL, NULL, err);
@@ -2029,7 +2161,7 @@ int svc_exec_start(struct svc *s, char *errbuf, size_t errlen)
 		return KEEL_EINVAL;
 	}
 	svc_exec_hs[0] = (struct outbox_handler){
-	    OUTBOX_LAUNCH, svc_exec_none_run, svc_exec_launch_done,
+	    OUTBOX_LAUNCH, svc_exec_launch_run, svc_exec_launch_done,
 	    svc_exec_launch_dead, s};
 	svc_exec_hs[1] = (struct outbox_handler){
 	    OUTBOX_ABORT, svc_exec_none_run, svc_exec_abort_done, NULL, s};

@@ -2,10 +2,11 @@
 # bench_smoke.sh -- bench/run.sh --smoke end to end, with very short
 # rounds: keeld comes up on loopback, every cell of the suite is run and
 # written, keeld is stopped; then the same for run.sh --registry --smoke
-# (two small populated databases, two keelds).  Checks the shape of the
-# output only (every expected cell present, numbers that parse, ops > 0,
-# a ratio), never a timing: a benchmark on a shared CI machine is not a
-# test.
+# (two small populated databases, two keelds), and for run.sh --executions
+# --smoke (CreateExecution and node events against sqlite-commit).  Checks
+# the shape of the output only (every expected cell present, numbers that
+# parse, ops > 0, a ratio), never a timing: a benchmark on a shared CI
+# machine is not a test.
 #
 # Environment: KEEL_BUILDDIR, KEEL_SRCDIR (set by `make check`).
 . "${KEEL_SRCDIR:-.}/tests/common/tap.sh"
@@ -231,4 +232,59 @@ for w in ListTasks GetTask ListWorkflows GetWorkflow; do
 done
 n=$(grep -c '"record":"cell"' "$rout")
 is "$n" 16 "16 registry cells in all"
+
+# --- the executions cells: run.sh --executions --smoke ------------------
+eout="$tmp/executions.jsonl"
+KEEL_BUILDDIR=$builddir sh "$KEEL_SRCDIR/bench/run.sh" --executions --smoke \
+	--out "$eout" -- --secs 0.05 --warmup 0.01 >"$tmp/estdout" 2>"$tmp/estderr"
+rc=$?
+is "$rc" 0 "bench/run.sh --executions --smoke exits 0"
+if [ "$rc" -ne 0 ]; then
+	sed 's/^/#   /' "$tmp/estderr"
+fi
+epid=$(sed -n 's/^run\.sh: keeld pid \([0-9]*\):.*/\1/p' "$tmp/estderr")
+[ -n "$epid" ]
+ok $? "run.sh named the keeld it started"
+gone=0
+[ -n "$epid" ] && kill -0 "$epid" 2>/dev/null && gone=1
+ok $gone "keeld (pid $epid) is no longer running"
+[ -s "$eout" ]
+ok $? "it wrote the JSON lines to --out"
+first=$(head -n 1 "$eout")
+like "$first" '"keel_ini":"' "the env line records keeld's keel.ini"
+like "$first" 'target = none' "... with [executions] target = none"
+like "$first" '"sqlite":"' "... and SQLite's version"
+table=$(grep -c '^door  *workload  *c  *ops/s  *p50_us' "$tmp/estderr")
+is "$table" 1 "the executions table is printed on stderr"
+
+# ecell TRANSPORT WORKLOAD CLIENTS [GOAL_ON]: its line, empty when missing.
+ecell() {
+	grep -F "\"record\":\"cell\",\"workload\":\"$2\",\"transport\":\"$1\",\"clients\":$3," "$eout" |
+		grep -F "${4:+\"goal_on\":\"$4\"}"
+}
+for t in nng grpc; do
+	for c in 1 16; do
+		line=$(ecell $t CreateExecution $c)
+		name="$t CreateExecution c=$c"
+		present "$line" "$name" || continue
+		check_measured "$line" "$name"
+		like "$line" '"limit_name":"sqlite-commit.ops_per_s"' \
+			"$name: a throughput ratio to sqlite-commit"
+	done
+	for g in ratio p99_ratio; do
+		line=$(ecell $t CreateNodeEvent 16 $g)
+		name="$t CreateNodeEvent c=16 ($g)"
+		present "$line" "$name" || continue
+		check_measured "$line" "$name"
+		[ -n "$(num "$line" p99_ratio)" ]
+		ok $? "$name: p99_ratio"
+	done
+done
+line=$(ecell sqlite-commit commit 1)
+present "$line" "sqlite-commit probe" &&
+	[ "$(num "$line" ops)" -gt 0 ] 2>/dev/null &&
+	[ -n "$(num "$line" ops_per_s)" ] && [ -n "$(num "$line" p50_us)" ]
+ok $? "sqlite-commit probe: ops, commits/s and p50"
+n=$(grep -c '"record":"cell"' "$eout")
+is "$n" 9 "9 executions cells in all"
 done_testing

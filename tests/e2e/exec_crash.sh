@@ -104,6 +104,11 @@ is "$(q "SELECT COUNT(*) FROM executions e WHERE (SELECT COUNT(*) FROM outbox o 
 	"every execution has exactly one launch row"
 is "$(q "SELECT COUNT(*) FROM executions WHERE phase = 'UNDEFINED'")" 0 \
 	"every execution was launched (none left UNDEFINED)"
+is "$(q "SELECT COUNT(*) FROM executions WHERE inputs_uri = '' OR user_inputs_uri = ''")" 0 \
+	"every launch wrote the inputs to the blob store and recorded the URIs"
+uri=$(q "SELECT inputs_uri FROM executions ORDER BY id LIMIT 1")
+[ -f "${uri#file://}" ]
+ok $? "the inputs object exists ($uri)"
 twice=$(q 'SELECT COUNT(*) FROM outbox WHERE attempts > 1')
 [ "$twice" -le "$workers" ]
 ok $? "rows run twice: $twice, at most the $workers the kill interrupted"

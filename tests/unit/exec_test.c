@@ -108,6 +108,22 @@ static Flyteidl__Admin__Execution *get(const char *name, int *code,
 	return o;
 }
 
+/* GetExecutionData's full_inputs of execution name. */
+static const Flyteidl__Core__LiteralMap *inputs_of(const char *name)
+{
+	void *o = NULL;
+	const char *m;
+	char *j = arena_printf(arena, "{\"id\":{" PD ",\"name\":\"%s\"}}", name);
+	int code = req(ADMIN "GetExecutionData",
+	               &flyteidl__admin__workflow_execution_get_data_request__descriptor,
+	               j,
+	               &flyteidl__admin__workflow_execution_get_data_response__descriptor,
+	               &o, &m);
+	const Flyteidl__Admin__WorkflowExecutionGetDataResponse *d = o;
+
+	return code == 0 && d ? d->full_inputs : NULL;
+}
+
 static Flyteidl__Admin__ExecutionList *list(const char *filters,
                                             const char *extra, int *code,
                                             const char **m)
@@ -228,9 +244,8 @@ static void test_create(void)
 	TAP_OK(e && e->closure && e->closure->workflow_id &&
 	           strcmp(e->closure->workflow_id->name, "wf.add") == 0,
 	       "closure names the workflow");
-	TAP_OK(e && e->spec && e->spec->inputs &&
-	           lit_int(e->spec->inputs, "a", &v) && v == 5 &&
-	           lit_int(e->spec->inputs, "b", &v) && v == 3,
+	TAP_OK(lit_int(inputs_of("ex1"), "a", &v) && v == 5 &&
+	           lit_int(inputs_of("ex1"), "b", &v) && v == 3,
 	       "inputs merged with the default b=3");
 	TAP_OK(e && e->spec && e->spec->metadata &&
 	           e->spec->metadata->system_metadata &&
@@ -278,7 +293,7 @@ static void test_create(void)
 	code = create(LP("lp.fixed"), "ex-fixed", NULL, NULL, NULL, &m);
 	TAP_EQ_INT(code, 0, "lp.fixed without inputs: %s", m);
 	e = get("ex-fixed", &code, &m);
-	TAP_OK(e && e->spec && lit_int(e->spec->inputs, "a", &v) && v == 1,
+	TAP_OK(lit_int(inputs_of("ex-fixed"), "a", &v) && v == 1,
 	       "fixed input a=1 is in the execution's inputs");
 	code = create(REF("LAUNCH_PLAN", "lp.nope", "v1"), "ex-nolp", NULL,
 	              NULL, NULL, &m);
@@ -328,7 +343,7 @@ static void test_lifecycle(void)
 	               0 &&
 	           e->spec->overwrite_cache,
 	       "mode RELAUNCH, reference ex1, overwrite_cache from the request");
-	TAP_OK(e && lit_int(e->spec->inputs, "a", &v) && v == 5,
+	TAP_OK(lit_int(inputs_of("ex1-r"), "a", &v) && v == 5,
 	       "the original's inputs (a=5)");
 	o = NULL;
 	code = req(ADMIN "RecoverExecution",
