@@ -320,6 +320,60 @@ int repo_ver_get(struct db *db, struct arena *a, const struct repo_kind *k,
 	return 0;
 }
 
+struct repo_ver_idq {
+	const char *sql;
+	const char *key[4];
+	int64_t id;
+	int found;
+};
+
+static int repo_ver_id_row(void *arg, const struct keel_db_val *cols,
+                           size_t ncols)
+{
+	struct repo_ver_idq *q = arg;
+
+	if (ncols > 0) {
+		q->id = cols[0].i;
+		q->found = 1;
+	}
+	return 1;
+}
+
+static int repo_ver_id_tx(struct db_conn *c, void *arg, struct keel_err *err)
+{
+	struct repo_ver_idq *q = arg;
+	struct keel_db_val a[4];
+
+	for (int i = 0; i < 4; i++)
+		a[i] = db_str(q->key[i]);
+	q->found = 0;
+	return db_query(c, q->sql, a, 4, repo_ver_id_row, q, err);
+}
+
+int repo_ver_id(struct db *db, const struct repo_kind *k, const char *project,
+                const char *domain, const char *name, const char *version,
+                int64_t *id, struct keel_err *err)
+{
+	struct repo_ver_idq q = {.key = {project, domain, name, version}};
+	char sql[256];
+	int rc;
+
+	util_fmt(sql, sizeof(sql),
+	         "SELECT id FROM %s WHERE project = ? AND domain = ? AND "
+	         "name = ? AND version = ?",
+	         k->table);
+	q.sql = sql;
+	rc = db_tx(db, KEEL_DB_TX_READ, repo_ver_id_tx, &q, err);
+	if (rc != 0)
+		return rc;
+	if (!q.found)
+		return keel_err_set(err, KEEL_ENOTFOUND,
+		                    "entry not found: %s [%s/%s/%s/%s]", k->what,
+		                    project, domain, name, version);
+	*id = q.id;
+	return 0;
+}
+
 struct repo_ver_list {
 	struct repo_ver_read r;
 	const struct repo_ver_query *q;

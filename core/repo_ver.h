@@ -84,6 +84,12 @@ int repo_ver_get(struct db *db, struct arena *a, const struct repo_kind *k,
                  const char *version, struct repo_ver *out,
                  struct keel_err *err);
 
+/* Only the row id of one version (no closure is read); KEEL_ENOTFOUND
+ * when absent. */
+int repo_ver_id(struct db *db, const struct repo_kind *k, const char *project,
+                const char *domain, const char *name, const char *version,
+                int64_t *id, struct keel_err *err);
+
 /* >= 0 when key may be sorted on; 1 in *integer when its values are
  * integers. */
 int repo_ver_sort_column(const struct repo_kind *k, const char *key,

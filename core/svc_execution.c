@@ -1075,13 +1075,13 @@ static int svc_exec_launch(struct call *c, struct svc_exec_launch *l)
 	Flyteidl__Core__LiteralMap *merged = NULL;
 	Flyteidl__Core__LiteralMap empty = FLYTEIDL__CORE__LITERAL_MAP__INIT;
 	struct svc_exec_write w = {0};
-	struct repo_ver lprow, wfrow;
+	struct repo_ver lprow;
 	struct keel_err err = {0};
 	char genname[21];
 	const char *name = l->name;
 	int64_t now = util_now_ms(), task_id = 0;
 	const char *in_key = NULL, *user_key = NULL;
-	int64_t parent_node_id = 0, source_id = 0;
+	int64_t parent_node_id = 0, source_id = 0, wf_id = 0;
 	int rc;
 
 	rc = svc_load_project_domain(c, l->project, l->domain, &proj);
@@ -1128,11 +1128,12 @@ static int svc_exec_launch(struct call *c, struct svc_exec_launch *l)
 	                     lp->spec->fixed_inputs, &merged);
 	if (rc != 0)
 		return rc;
-	rc = repo_ver_get(c->svc->db, c->arena, &repo_kind_workflow,
-	                  lp->spec->workflow_id->project,
-	                  lp->spec->workflow_id->domain,
-	                  lp->spec->workflow_id->name,
-	                  lp->spec->workflow_id->version, &wfrow, &err);
+	/* Only its row id: the closure is the launch's business. */
+	rc = repo_ver_id(c->svc->db, &repo_kind_workflow,
+	                 lp->spec->workflow_id->project,
+	                 lp->spec->workflow_id->domain,
+	                 lp->spec->workflow_id->name,
+	                 lp->spec->workflow_id->version, &wf_id, &err);
 	if (rc != 0)
 		return call_fail(c, rc, err.msg);
 
@@ -1275,7 +1276,7 @@ static int svc_exec_launch(struct call *c, struct svc_exec_launch *l)
 	w.row.org = l->org ? l->org : "";
 	w.row.launch_plan_id = lprow.id;
 	w.row.launch_plan_name = lprow.name;
-	w.row.workflow_id = wfrow.id;
+	w.row.workflow_id = wf_id;
 	w.row.launch_entity = task_id ? "task" : "launch_plan";
 	w.row.task_id = task_id;
 	w.row.phase = "UNDEFINED";
