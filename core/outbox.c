@@ -336,7 +336,7 @@ int outbox_start(struct db *db, const struct outbox_cfg *cfg,
 	pthread_cond_init(&o->cv, NULL);
 	/* Leases name the process, so a restarted keeld never mistakes an
 	 * old claim for its own. */
-	util_random_id(rnd, sizeof(rnd));
+	util_random_id(rnd, sizeof(rnd) - 1);
 	util_fmt(o->owner, sizeof(o->owner), "%ld-%s", (long)getpid(), rnd);
 	for (unsigned i = 0; i < cfg->workers; i++) {
 		if (pthread_create(&o->threads[i], NULL, outbox_worker, o) != 0) {
