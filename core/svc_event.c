@@ -62,13 +62,11 @@ enum {
  * alphabet. */
 static int svc_ev_nonce(char out[13])
 {
-	static const char alphabet[] = "bcdfghjklmnpqrstvwxz2456789";
-	unsigned char r[12];
+	char name[21];
 
-	if (util_random(r, sizeof(r)) != 0)
+	if (svc_exec_gen_name(name) != 0)
 		return -1;
-	for (size_t i = 0; i < sizeof(r); i++)
-		out[i] = alphabet[r[i] % (sizeof(alphabet) - 1)];
+	memcpy(out, name + 1, 12);
 	out[12] = '\0';
 	return 0;
 }

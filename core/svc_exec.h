@@ -28,6 +28,10 @@ int svc_wf_phase_terminal(int phase);
  * for: AlreadyInTerminalState{current_phase = phase}. */
 void svc_detail_terminal(struct call *c, const char *phase);
 
+/* Flyte Admin's generated execution name: 'a' and 19 characters of
+ * k8s rand's alphabet, NUL-terminated.  0, or -1 without randomness. */
+int svc_exec_gen_name(char out[21]);
+
 /* A Timestamp in the call's arena (NULL: out of memory), and back. */
 struct Google__Protobuf__Timestamp *svc_ts(struct call *c, int64_t ms);
 int64_t svc_ts_ms(const struct Google__Protobuf__Timestamp *t);

@@ -386,7 +386,7 @@ bad:
 }
 
 /* Flyte Admin's generated name: 'a' and 19 characters of k8s rand. */
-static int svc_exec_gen_name(char out[21])
+int svc_exec_gen_name(char out[21])
 {
 	static const char alphabet[] = "bcdfghjklmnpqrstvwxz2456789";
 	unsigned char r[19];
