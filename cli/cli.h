@@ -65,6 +65,13 @@ struct cli_opts {
 	int deactivate;
 	int continue_on_error;
 	int dry_run;
+	/* executions */
+	const char *launchplan;
+	const char *task;
+	const char *cluster_label;
+	const char *cause;
+	struct cli_strlist inputs; /* --input NAME=VALUE, repeatable */
+	int wait;
 };
 
 enum cli_flag_kind {
@@ -326,5 +333,13 @@ const char *cli_entity_what(enum cli_kind k);
 void cli_entity_id(const struct cli_entity *e, const char **name,
                    const char **version);
 int cli_register_files(struct cli_ctx *c, const struct cli_args *a);
+
+/* cli_exec.c: create, get, follow (--wait) and delete executions */
+int cli_create_execution(struct cli_ctx *c, const struct cli_args *a);
+int cli_get_execution(struct cli_ctx *c, const struct cli_args *a);
+int cli_delete_execution(struct cli_ctx *c, const struct cli_args *a);
+/* A duration as keelctl shows it: "450ms", "12.3s", "2m5s", "1h2m3s"
+ * (negative counts as 0).  Returns buf. */
+const char *cli_duration_str(int64_t ms, char *buf, size_t cap);
 
 #endif /* KEEL_CLI_H */

@@ -270,6 +270,7 @@ void cli_args_free(struct cli_args *a)
 		return;
 	free(a->pos);
 	free(a->o.labels.v);
+	free(a->o.inputs.v);
 	memset(a, 0, sizeof *a);
 }
 

@@ -115,6 +115,37 @@ static const struct cli_flag cli_update_project_flags[] = {
     {NULL, 0, CLI_FLAG_BOOL, 0, NULL, NULL},
 };
 
+static const struct cli_flag cli_create_execution_flags[] = {
+    {"launchplan", 0, CLI_FLAG_STR, CLI_OPT(launchplan), "NAME",
+     "launch this launch plan (its active version unless --version)"},
+    {"task", 0, CLI_FLAG_STR, CLI_OPT(task), "NAME",
+     "launch this task alone (its newest version unless --version)"},
+    {"version", 0, CLI_FLAG_STR, CLI_OPT(ent_version), "V",
+     "the launch plan's or task's version"},
+    {"name", 0, CLI_FLAG_STR, CLI_OPT(name), "NAME",
+     "the execution's name (default: keeld picks one)"},
+    {"input", 0, CLI_FLAG_LIST, CLI_OPT(inputs), "NAME=VALUE",
+     "an input, read as its declared type (repeatable)"},
+    {"cluster-label", 0, CLI_FLAG_STR, CLI_OPT(cluster_label), "LABEL",
+     "the execution cluster label (where it runs)"},
+    {"wait", 0, CLI_FLAG_BOOL, CLI_OPT(wait), NULL,
+     "follow the execution until it ends (exit 0 only if SUCCEEDED)"},
+    {NULL, 0, CLI_FLAG_BOOL, 0, NULL, NULL},
+};
+
+static const struct cli_flag cli_get_execution_flags[] = {
+    CLI_LIST_FLAGS("page size (default 100)"),
+    {"wait", 0, CLI_FLAG_BOOL, CLI_OPT(wait), NULL,
+     "follow NAME until it ends (exit 0 only if SUCCEEDED)"},
+    {NULL, 0, CLI_FLAG_BOOL, 0, NULL, NULL},
+};
+
+static const struct cli_flag cli_delete_execution_flags[] = {
+    {"cause", 0, CLI_FLAG_STR, CLI_OPT(cause), "TEXT",
+     "why it is terminated (kept with the execution)"},
+    {NULL, 0, CLI_FLAG_BOOL, 0, NULL, NULL},
+};
+
 static const struct cli_cmd cli_cmds[] = {
     {"get", "project", "projects", "[ID]", 0, 1, cli_get_project_flags,
      cli_get_project, "Show one project, or list them",
@@ -161,6 +192,22 @@ static const struct cli_cmd cli_cmds[] = {
      "  keelctl get launchplan -p flytesnacks -d development\n"
      "  keelctl get launchplan -p flytesnacks -d development core.basic.wf "
      "\\\n      --version v1 -o json\n"},
+    {"get", "execution", "executions", "[NAME]", 0, 1, cli_get_execution_flags,
+     cli_get_execution, "List executions, or show one with its nodes",
+     "Without NAME, lists the executions of the project and domain, newest\n"
+     "first (ListExecutions).  With NAME, the execution, the tree of its\n"
+     "node executions (children of subworkflow and dynamic nodes indented\n"
+     "under their parent, by their node ids, e.g. n1-0-n0) with phase,\n"
+     "duration, task attempts and the last attempt's error, then its\n"
+     "outputs or error.  -o json|yaml print the execution message.\n"
+     "--wait follows NAME as `create execution --wait` does.\n\n"
+     "Examples:\n"
+     "  keelctl get execution -p flytesnacks -d development\n"
+     "  keelctl get execution -p flytesnacks -d development f3a9c2e1b\n"
+     "  keelctl get execution -p flytesnacks -d development f3a9c2e1b "
+     "--wait\n"
+     "  keelctl get execution -p flytesnacks -d development \\\n"
+     "      --filter.fieldSelector \"phase=FAILED\" -o yaml\n"},
     {"create", "project", "projects", NULL, 0, 0, cli_create_project_flags,
      cli_create_project, "Register a project",
      "Examples:\n"
@@ -174,6 +221,27 @@ static const struct cli_cmd cli_cmds[] = {
      "  labels:\n"
      "    values:\n"
      "      team: ml\n"},
+    {"create", "execution", "executions", NULL, 0, 0,
+     cli_create_execution_flags, cli_create_execution,
+     "Launch a launch plan or a task",
+     "Launches --launchplan NAME (its active version, or --version) or\n"
+     "--task NAME (its newest version, or --version) and prints the\n"
+     "execution's name (-o json|yaml: its id).  Each --input NAME=VALUE is\n"
+     "read as the type the launch plan or task declares: integers, floats,\n"
+     "strings, booleans (true/false), datetimes (RFC 3339), durations\n"
+     "(1m30s), blobs (a URI); inputs not given take their defaults, and\n"
+     "keeld names a required one that is missing.\n\n"
+     "--wait follows the execution until it ends: a line each time a node\n"
+     "changes phase (time since the execution was created, node id and\n"
+     "name, phase, and its duration once done), then the execution's\n"
+     "phase and duration and its outputs or error.  The exit status is 0\n"
+     "when it SUCCEEDED and 1 otherwise.  -o json|yaml print only the\n"
+     "final execution.\n\n"
+     "Examples:\n"
+     "  keelctl create execution -p flytesnacks -d development \\\n"
+     "      --launchplan core.basic.wf --input n=3 --input name=world\n"
+     "  keelctl create execution -p flytesnacks -d development \\\n"
+     "      --task core.basic.square --version v2 --input x=4 --wait\n"},
     {"update", "project", "projects", "ID", 0, 1, cli_update_project_flags,
      cli_update_project, "Archive, activate or change a project",
      "Examples:\n"
@@ -214,6 +282,15 @@ static const struct cli_cmd cli_cmds[] = {
      "\\\n      --version v2 --continue-on-error\n"
      "  keelctl register files task.json -p flytesnacks -d development "
      "\\\n      --version v1 --dry-run\n"},
+    {"delete", "execution", "executions", "NAME...", 1, (size_t)-1,
+     cli_delete_execution_flags, cli_delete_execution, "Terminate executions",
+     "Asks keeld to terminate each NAME (TerminateExecution), as flytectl's\n"
+     "`delete execution` does: it becomes ABORTING until its data plane\n"
+     "stops it, then ABORTED.\n\n"
+     "Examples:\n"
+     "  keelctl delete execution -p flytesnacks -d development f3a9c2e1b\n"
+     "  keelctl delete execution -p flytesnacks -d development f3a9c2e1b "
+     "\\\n      --cause \"wrong inputs\"\n"},
     {"version", NULL, NULL, NULL, 0, 0, cli_no_flags, cli_version,
      "Print keelctl's and keeld's versions", NULL},
 };
@@ -409,7 +486,10 @@ int main(int argc, char **argv)
 	}
 	n = a.npos;
 	if (n < a.cmd->min_args || n > a.cmd->max_args) {
-		if (a.cmd->max_args == 0)
+		if (n < a.cmd->min_args)
+			rc = cli_usage_error(&a, "missing argument: %s",
+			                     a.cmd->args ? a.cmd->args : "");
+		else if (a.cmd->max_args == 0)
 			rc = cli_usage_error(&a, "unexpected argument \"%s\"",
 			                     a.pos[0]);
 		else

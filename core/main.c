@@ -23,6 +23,7 @@
 #include "audit.h"
 #include "conf.h"
 #include "daemon.h"
+#include "dataplane.h"
 #include "db.h"
 #include "log.h"
 #include "migrate.h"
@@ -169,13 +170,17 @@ static const struct keel_config_key main_registry_schema[] = {
 };
 
 static const struct keel_config_key main_executions_schema[] = {
-	MAIN_KEY("target", KEEL_CFG_STR, 0, "none",
-	         "data-plane target executions are launched on; none: nothing "
-	         "runs them (they wait in QUEUED for a data plane that reports "
-	         "through the event API)"),
+	MAIN_KEY("target", KEEL_CFG_STR, 0, "clusters",
+	         "clusters: launch on [cluster.*] and their [executor.*] "
+	         "(none configured: one local cluster); none: executions wait "
+	         "in QUEUED for an outside data plane"),
 	MAIN_KEY("cluster", KEEL_CFG_STR, 0, "",
-	         "cluster recorded on new executions; events from another "
-	         "producer are refused; empty: no cluster check"),
+	         "target = clusters: name of the implicit cluster when there "
+	         "is no [cluster.*] section (empty: local); target = none: the "
+	         "cluster recorded on new executions (empty: no check)"),
+	MAIN_KEY("default_cluster_label", KEEL_CFG_STR, 0, "",
+	         "execution cluster label used when neither the request nor "
+	         "its launch plan names one (empty: every enabled cluster)"),
 	MAIN_KEY("namespace_template", KEEL_CFG_STR, 0,
 	         "{{ project }}-{{ domain }}",
 	         "namespace an execution runs in"),
@@ -290,6 +295,7 @@ struct main_state {
 	char plugin_dir[PATH_MAX];
 	struct plugin *plugins[UTIL_ARRAY_LEN(main_kinds)];
 	struct plugin_instance *inst[UTIL_ARRAY_LEN(main_kinds)];
+	struct dp *dp; /* executors and clusters; NULL for target = none */
 	struct db *db;
 	struct svc svc;
 	char err[MAIN_ERR];
@@ -427,10 +433,13 @@ static int main_check_sections(const struct conf *c, char *err, size_t len)
 			known |= strcmp(name, main_sections[k].name) == 0;
 		for (size_t k = 0; k < UTIL_ARRAY_LEN(main_kinds); k++)
 			known |= strcmp(name, main_kinds[k].section) == 0;
+		known |= dp_is_section(name);
 		if (!known) {
 			util_fmt(err, len,
 			         "%s:%d: unknown section [%s]; known sections: "
-			         "keeld, log, api, grpc, domains, db, blob",
+			         "keeld, log, api, grpc, http, registry, audit, "
+			         "executions, domains, db, blob, executor.NAME, "
+			         "cluster.NAME",
 			         c->origin, c->sections[i]->line, name);
 			return KEEL_EINVAL;
 		}
@@ -588,10 +597,12 @@ static int main_exec_config(struct main_state *st)
 	conf_int(st->executions, "outbox_backoff_max",
 	         &x->outbox_backoff_max_ms);
 	conf_int(st->executions, "outbox_lease", &x->outbox_lease_ms);
-	if (x->target == NULL || strcmp(x->target, "none") != 0) {
+	conf_str(st->executions, "default_cluster_label",
+	         &x->default_cluster_label);
+	if (x->target == NULL || (strcmp(x->target, "none") != 0 &&
+	                          strcmp(x->target, "clusters") != 0)) {
 		util_fmt(st->err, sizeof(st->err),
-		         "[executions] target = '%s': the only data-plane target "
-		         "so far is none",
+		         "[executions] target = '%s' is not one of clusters, none",
 		         x->target ? x->target : "");
 		return KEEL_EINVAL;
 	}
@@ -799,6 +810,11 @@ static int main_load_plugins(struct main_state *st)
 		if (rc != 0)
 			return rc;
 	}
+	if (strcmp(st->svc.exec.target, "clusters") == 0)
+		return dp_load(st->conf, st->plugin_dir, st->data_dir,
+		               st->svc.exec.cluster,
+		               st->svc.exec.default_cluster_label, &st->dp,
+		               st->err, sizeof(st->err));
 	return 0;
 }
 
@@ -831,6 +847,7 @@ static unsigned main_workers(const struct main_state *st)
 
 static void main_cleanup(struct main_state *st)
 {
+	dp_free(st->dp);
 	db_close(st->db);
 	for (size_t k = UTIL_ARRAY_LEN(main_kinds); k-- > 0;) {
 		plugin_instance_free(st->inst[k]);
@@ -996,6 +1013,21 @@ static int main_start_http(struct main_state *st, unsigned workers,
 	return 0;
 }
 
+/* The URL an agent dials for the listen address: a wildcard TCP
+ * address becomes loopback.  Uses buf when it rewrites. */
+static const char *main_api_url(const char *listen, char *buf, size_t len)
+{
+	if (strncmp(listen, "tcp://0.0.0.0:", 14) == 0) {
+		util_fmt(buf, len, "tcp://127.0.0.1:%s", listen + 14);
+		return buf;
+	}
+	if (strncmp(listen, "tcp://*:", 8) == 0) {
+		util_fmt(buf, len, "tcp://127.0.0.1:%s", listen + 8);
+		return buf;
+	}
+	return listen;
+}
+
 static int main_serve(struct main_state *st, const struct main_opts *o)
 {
 	struct api_nng_opts ao = {0};
@@ -1044,15 +1076,28 @@ static int main_serve(struct main_state *st, const struct main_opts *o)
 	st->svc.blob_self = plugin_instance_self(st->inst[1]);
 	conf_int(st->api, "max_page_size", &page);
 	st->svc.max_page_size = (uint32_t)page;
+	if (conf_str(st->api, "listen", &listen) != 0) {
+		util_fmt(url, sizeof(url), "ipc://%s/keeld.sock", st->data_dir);
+		listen = url;
+	}
+	/* Executors start before the outbox workers that call them; their
+	 * agents report back through the API, which they retry until it
+	 * listens. */
+	if (st->dp != NULL) {
+		plugin_set_api_url(main_api_url(listen, url, sizeof(url)));
+		rc = dp_start(st->dp, st->err, sizeof(st->err));
+		if (rc != 0) {
+			rc = rc == KEEL_EINVAL ? DAEMON_EXIT_CONFIG
+			                       : DAEMON_EXIT_UNAVAILABLE;
+			goto out_unlock;
+		}
+		st->svc.dp = st->dp;
+	}
 	if (svc_exec_start(&st->svc, st->err, sizeof(st->err)) != 0) {
 		rc = DAEMON_EXIT_SOFTWARE;
 		goto out_unlock;
 	}
 
-	if (conf_str(st->api, "listen", &listen) != 0) {
-		util_fmt(url, sizeof(url), "ipc://%s/keeld.sock", st->data_dir);
-		listen = url;
-	}
 	/* Unix socket paths are limited to 107 bytes. */
 	if (strncmp(listen, "ipc://", 6) == 0 && strlen(listen + 6) > 107) {
 		util_fmt(st->err, sizeof(st->err),
@@ -1285,9 +1330,19 @@ static int main_config_template(struct main_state *st)
 			printf("\n; --- %s plugin '%s': %s\n",
 			       plugin_kind_name(pd->kind), pd->name,
 			       pd->description ? pd->description : "");
-			printf("%s[%s]\n%sdriver = %s\n", def ? "" : ";",
-			       plugin_kind_name(pd->kind), def ? "" : ";",
-			       pd->name);
+			if (pd->kind == KEEL_KIND_EXECUTOR) {
+				/* Instances are named sections; the default
+				 * is one instance "local". */
+				def = strcmp(pd->name, "local") == 0;
+				printf("%s[executor.%s]\n%sdriver = %s\n",
+				       def ? "" : ";", pd->name,
+				       def ? "" : ";", pd->name);
+			} else {
+				printf("%s[%s]\n%sdriver = %s\n",
+				       def ? "" : ";",
+				       plugin_kind_name(pd->kind),
+				       def ? "" : ";", pd->name);
+			}
 			conf_print_schema(stdout, pd->config,
 			                  pd->config_key_size);
 			plugin_close(p);
@@ -1295,6 +1350,9 @@ static int main_config_template(struct main_state *st)
 		free(names[i]);
 	}
 	free(names);
+	printf("\n; --- an execution cluster: where executions run "
+	       "([executions] target = clusters)\n");
+	dp_print_template(stdout);
 	return DAEMON_EXIT_OK;
 }
 

@@ -14,6 +14,7 @@
 
 #include <keel/keel_blob.h>
 #include <keel/keel_db.h>
+#include <keel/keel_executor.h>
 
 #include "conf.h"
 #include "log.h"
@@ -70,21 +71,33 @@ static const struct plugin_op plugin_blob_required[] = {
 	{"scheme", offsetof(struct keel_blob_ops, scheme)},
 };
 
+static const struct plugin_op plugin_executor_required[] = {
+	{"launch", offsetof(struct keel_executor_ops, launch)},
+	{"abort", offsetof(struct keel_executor_ops, abort)},
+	{"caps", offsetof(struct keel_executor_ops, caps)},
+};
+
 struct plugin_kind {
 	uint32_t kind;
 	const char *name;
-	uint32_t ops_min;   /* frozen size for ABI x.0 */
+	uint32_t ops_min;   /* frozen size for the minor that added it */
 	size_t ops_size;    /* this core's sizeof(ops) */
+	uint16_t since;     /* the ABI minor that added the kind */
 	const struct plugin_op *required;
 	size_t nrequired;
 };
 
 static const struct plugin_kind plugin_kinds[] = {
-	{KEEL_KIND_DB, "db", KEEL_DB_OPS_SIZE_V1_0, sizeof(struct keel_db_ops),
+	{KEEL_KIND_DB, "db", KEEL_DB_OPS_SIZE_V1_0, sizeof(struct keel_db_ops), 0,
 	 plugin_db_required, UTIL_ARRAY_LEN(plugin_db_required)},
 	{KEEL_KIND_BLOB, "blob", KEEL_BLOB_OPS_SIZE_V1_0,
-	 sizeof(struct keel_blob_ops), plugin_blob_required,
+	 sizeof(struct keel_blob_ops), 0, plugin_blob_required,
 	 UTIL_ARRAY_LEN(plugin_blob_required)},
+	/* Executors arrived in 1.1: a plugin built against 1.0 headers had
+	 * no executor header, so claiming the kind is refused. */
+	{KEEL_KIND_EXECUTOR, "executor", KEEL_EXECUTOR_OPS_SIZE_V1_1,
+	 sizeof(struct keel_executor_ops), 1, plugin_executor_required,
+	 UTIL_ARRAY_LEN(plugin_executor_required)},
 };
 
 static const struct plugin_kind *plugin_kind_info(uint32_t kind)
@@ -244,12 +257,18 @@ static int plugin_check_desc(const char *path, const struct keel_plugin *d,
 	if (k == NULL)
 		return plugin_fail(err, errlen, KEEL_EINVAL, path,
 		                   "unknown plugin kind %u", d->kind);
+	if (d->abi_minor < k->since)
+		return plugin_fail(err, errlen, KEEL_EINVAL, path,
+		                   "is of kind %s, which ABI %u.%u added, but "
+		                   "was built against ABI %u.%u",
+		                   k->name, KEEL_ABI_MAJOR, k->since,
+		                   d->abi_major, d->abi_minor);
 	if (d->ops_size < k->ops_min)
 		return plugin_fail(err, errlen, KEEL_EINVAL, path,
 		                   "ops size %u is smaller than %u, the "
-		                   "minimum for kind %s in ABI %u.0",
+		                   "minimum for kind %s in ABI %u.%u",
 		                   d->ops_size, k->ops_min, k->name,
-		                   KEEL_ABI_MAJOR);
+		                   KEEL_ABI_MAJOR, k->since);
 	if (d->config != NULL && d->config_key_size < KEEL_CONFIG_KEY_SIZE_V1_0)
 		return plugin_fail(err, errlen, KEEL_EINVAL, path,
 		                   "config key size %u is smaller than %u, "
@@ -434,6 +453,12 @@ static void plugin_print_blob(FILE *out, const struct keel_blob_ops *ops)
 	fprintf(out, "optional:    sign_url %s\n", ops->sign_url ? "yes" : "no");
 }
 
+static void plugin_print_executor(FILE *out,
+                                  const struct keel_executor_ops *ops)
+{
+	fprintf(out, "optional:    status %s\n", ops->status ? "yes" : "no");
+}
+
 int plugin_print_info(FILE *out, const char *path, char *err, size_t errlen)
 {
 	char dir[PATH_MAX];
@@ -478,8 +503,11 @@ int plugin_print_info(FILE *out, const char *path, char *err, size_t errlen)
 		plugin_print_db(out, plugin_ops(p));
 	else if (d->kind == KEEL_KIND_BLOB)
 		plugin_print_blob(out, plugin_ops(p));
-	fprintf(out, "\nconfiguration:\n[%s]\ndriver = %s\n",
-	        plugin_kind_name(d->kind), d->name);
+	else if (d->kind == KEEL_KIND_EXECUTOR)
+		plugin_print_executor(out, plugin_ops(p));
+	fprintf(out, "\nconfiguration:\n[%s%s]\ndriver = %s\n",
+	        plugin_kind_name(d->kind),
+	        (d->flags & KEEL_PLUGIN_F_MULTI) ? ".NAME" : "", d->name);
 	conf_print_schema(out, d->config, d->config_key_size);
 	plugin_close(p);
 	return 0;
@@ -553,6 +581,21 @@ static const char *host_data_dir(void *hctx)
 	return pi->data_dir;
 }
 
+/* Set once by main before any plugin starts; read-only afterwards. */
+static char plugin_api_url_buf[512];
+
+void plugin_set_api_url(const char *url)
+{
+	util_strlcpy(plugin_api_url_buf, url ? url : "",
+	             sizeof(plugin_api_url_buf));
+}
+
+static const char *host_api_url(void *hctx)
+{
+	(void)hctx;
+	return plugin_api_url_buf;
+}
+
 const struct keel_host plugin_host = {
 	.size = sizeof(struct keel_host),
 	.abi_major = KEEL_ABI_MAJOR,
@@ -568,6 +611,7 @@ const struct keel_host plugin_host = {
 	.now_ms = util_now_ms,
 	.mono_ms = util_mono_ms,
 	.data_dir = host_data_dir,
+	.api_url = host_api_url,
 };
 
 /* ------------------------------------------------------------------ */

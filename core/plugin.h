@@ -77,6 +77,10 @@ void *plugin_instance_self(const struct plugin_instance *pi);
 const void *plugin_instance_ops(const struct plugin_instance *pi);
 const struct keel_plugin *plugin_instance_desc(const struct plugin_instance *pi);
 
+/* What host->api_url() answers: keeld's internal API URL, for agents a
+ * plugin starts.  Called by main before plugins start. */
+void plugin_set_api_url(const char *url);
+
 /* The host table keeld hands to plugins. */
 extern const struct keel_host plugin_host;
 

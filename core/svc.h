@@ -21,8 +21,10 @@ struct svc_domain {
 /* [executions]: how executions are launched and what their data looks
  * like (reference/flyteadmin-behaviour.md §3, §4.4). */
 struct svc_exec_cfg {
-	const char *target;             /* data-plane target: "none" */
-	const char *cluster;            /* recorded as the execution's cluster */
+	const char *target;             /* "clusters" or "none" */
+	const char *cluster;            /* target none: recorded as the
+	                                   execution's cluster */
+	const char *default_cluster_label;
 	const char *namespace_template; /* "{{ project }}-{{ domain }}" */
 	int32_t max_parallelism;        /* default when no level sets one */
 	const char *output_location_prefix; /* raw data default; "" none */
@@ -40,6 +42,7 @@ struct svc_exec_cfg {
 };
 
 struct outbox;
+struct dp;
 
 /* Shared, read-only after start-up. */
 struct svc {
@@ -61,6 +64,9 @@ struct svc {
 	int64_t closure_inline_max;
 	struct svc_exec_cfg exec;
 	struct outbox *outbox; /* NULL: nothing drains here (tests, roles) */
+	/* Execution clusters and their executors; NULL: target none (or a
+	 * process that does not launch). */
+	struct dp *dp;
 };
 
 struct svc_route {

@@ -20,6 +20,7 @@
 #include <keel/keel_blob.h>
 
 #include "arena.h"
+#include "dataplane.h"
 #include "db.h"
 #include "flyteidl/admin/common.pb-c.h"
 #include "flyteidl/admin/event.pb-c.h"
@@ -994,6 +995,40 @@ static int svc_exec_parent(struct call *c, Flyteidl__Admin__ExecutionSpec *sp,
 	return 0;
 }
 
+/*
+ * The execution cluster (reference §7.5): the request's label (a child's
+ * is its parent's), else the launch plan's cluster pool -- the one
+ * cluster-routing field a flyteidl launch plan carries, which Keel reads
+ * as a label -- else [executions] default_cluster_label, else any enabled
+ * cluster; weighted, and stable for the name.  With target = none, the
+ * configured cluster.
+ */
+static int svc_exec_cluster(struct call *c,
+                            const Flyteidl__Admin__ExecutionSpec *sp,
+                            const Flyteidl__Admin__LaunchPlanSpec *lps,
+                            const char *name, char **out)
+{
+	const char *label = NULL, *picked;
+	char why[512];
+
+	if (c->svc->dp == NULL) {
+		*out = (char *)(c->svc->exec.cluster ? c->svc->exec.cluster
+		                                     : "");
+		return 0;
+	}
+	if (sp->execution_cluster_label != NULL &&
+	    !svc_exec_empty(sp->execution_cluster_label->value))
+		label = sp->execution_cluster_label->value;
+	else if (lps != NULL && lps->cluster_assignment != NULL &&
+	         !svc_exec_empty(lps->cluster_assignment->cluster_pool_name))
+		label = lps->cluster_assignment->cluster_pool_name;
+	picked = dp_pick(c->svc->dp, label, name, why, sizeof(why));
+	if (picked == NULL)
+		return call_error(c, RPC_INVALID_ARGUMENT, "%s", why);
+	*out = (char *)picked;
+	return 0;
+}
+
 /* What a create writes, in one transaction. */
 struct svc_exec_write {
 	struct repo_exec row;
@@ -1153,8 +1188,10 @@ static int svc_exec_launch(struct call *c, struct svc_exec_launch *l)
 	    call_new(c, &flyteidl__admin__system_metadata__descriptor);
 	if (sp->metadata->system_metadata == NULL)
 		return call_error(c, RPC_RESOURCE_EXHAUSTED, "out of memory");
-	sp->metadata->system_metadata->execution_cluster =
-	    (char *)(c->svc->exec.cluster ? c->svc->exec.cluster : "");
+	rc = svc_exec_cluster(c, sp, lp->spec, name,
+	                      &sp->metadata->system_metadata->execution_cluster);
+	if (rc != 0)
+		return rc;
 	sp->metadata->system_metadata->namespace_ =
 	    svc_exec_namespace(c, l->project, l->domain);
 	rc = svc_exec_config(c, sp, lp->spec);
@@ -1282,7 +1319,7 @@ static int svc_exec_launch(struct call *c, struct svc_exec_launch *l)
 	w.row.phase = "UNDEFINED";
 	w.row.mode = (int)sp->metadata->mode;
 	w.row.principal = sp->metadata->principal;
-	w.row.cluster = c->svc->exec.cluster ? c->svc->exec.cluster : "";
+	w.row.cluster = sp->metadata->system_metadata->execution_cluster;
 	w.row.execution_created_at = now;
 	w.row.execution_updated_at = now;
 	w.row.created_at = now;
@@ -2043,6 +2080,10 @@ static int svc_exec_put_bytes(const struct svc *s, const char *key,
 	return s->blob->put(s->blob_self, key, &src, err);
 }
 
+static int svc_exec_to_executor(const struct svc *s, const struct outbox_row *r,
+                                const struct repo_exec *row,
+                                struct keel_err *err);
+
 /*
  * A launch: the inputs still kept in the row go to the blob store first
  * (a data plane reads them there; the keys are the execution's own, so
@@ -2078,7 +2119,184 @@ static int svc_exec_launch_run(void *arg, const struct outbox_row *r,
 		if (rc != 0)
 			return KEEL_EAGAIN;
 	}
-	return svc_exec_none_run(arg, r, err);
+	if (s->dp == NULL)
+		return svc_exec_none_run(arg, r, err);
+	/* Terminated before it was launched: nothing to run. */
+	if (strcmp(x.row.phase, "ABORTING") == 0 ||
+	    svc_wf_phase_terminal(svc_wf_phase_parse(x.row.phase)))
+		return 0;
+	return svc_exec_to_executor(s, r, &x.row, err);
+}
+
+/* Labels, annotations or envs as borrowed pairs in the arena. */
+static struct keel_kv *svc_exec_kvs(struct arena *a, size_t n,
+                                    const char *(*key)(const void *, size_t),
+                                    const char *(*val)(const void *, size_t),
+                                    const void *src)
+{
+	struct keel_kv *kv = arena_alloc(a, (n ? n : 1) * sizeof(*kv));
+
+	for (size_t i = 0; kv != NULL && i < n; i++) {
+		kv[i].key = key(src, i);
+		kv[i].value = val(src, i);
+	}
+	return kv;
+}
+
+static const char *svc_exec_label_k(const void *p, size_t i)
+{
+	return ((const Flyteidl__Admin__Labels *)p)->values[i]->key;
+}
+
+static const char *svc_exec_label_v(const void *p, size_t i)
+{
+	return ((const Flyteidl__Admin__Labels *)p)->values[i]->value;
+}
+
+static const char *svc_exec_annot_k(const void *p, size_t i)
+{
+	return ((const Flyteidl__Admin__Annotations *)p)->values[i]->key;
+}
+
+static const char *svc_exec_annot_v(const void *p, size_t i)
+{
+	return ((const Flyteidl__Admin__Annotations *)p)->values[i]->value;
+}
+
+static const char *svc_exec_env_k(const void *p, size_t i)
+{
+	return ((const Flyteidl__Admin__Envs *)p)->values[i]->key;
+}
+
+static const char *svc_exec_env_v(const void *p, size_t i)
+{
+	return ((const Flyteidl__Admin__Envs *)p)->values[i]->value;
+}
+
+/*
+ * Hand the execution to its cluster's executor: the compiled workflow
+ * (through the launch plan the spec names), the inputs and the merged
+ * config.  A worker-made call carries the arena and the services, so the
+ * registry's readers work here as in a request.
+ */
+static int svc_exec_to_executor(const struct svc *s, const struct outbox_row *r,
+                                const struct repo_exec *row,
+                                struct keel_err *err)
+{
+	struct call wc = {.arena = r->arena, .svc = (struct svc *)s,
+	                  .request_id = "outbox", .principal = row->principal,
+	                  .door = "outbox"};
+	Flyteidl__Admin__ExecutionSpec *sp;
+	Flyteidl__Admin__LaunchPlan *lp;
+	Flyteidl__Admin__WorkflowClosure *wcl;
+	const Flyteidl__Core__Identifier *id;
+	struct repo_ver lprow, wfrow;
+	struct keel_exec_launch l = {0};
+	const char *key;
+	int rc;
+
+	sp = svc_unpack(&wc, &flyteidl__admin__execution_spec__descriptor,
+	                row->spec, row->spec_len, "execution spec");
+	if (sp == NULL || sp->launch_plan == NULL)
+		return keel_err_set(err, KEEL_EDATALOSS,
+		                    "execution %s: the stored spec %s", row->name,
+		                    sp ? "names no launch plan"
+		                       : "does not decode");
+	id = sp->launch_plan;
+	rc = repo_ver_get(s->db, r->arena, &repo_kind_launch_plan, id->project,
+	                  id->domain, id->name, id->version, &lprow, err);
+	if (rc != 0)
+		return rc;
+	if (svc_ver_unpack(&wc, &repo_kind_launch_plan, &lprow,
+	                   &flyteidl__admin__launch_plan__descriptor,
+	                   (ProtobufCMessage **)&lp) != 0)
+		return keel_err_set(err, KEEL_EDATALOSS, "%s", wc.message);
+	if (lp->spec == NULL || lp->spec->workflow_id == NULL)
+		return keel_err_set(err, KEEL_EDATALOSS,
+		                    "launch plan %s has no workflow", id->name);
+	id = lp->spec->workflow_id;
+	rc = repo_ver_get(s->db, r->arena, &repo_kind_workflow, id->project,
+	                  id->domain, id->name, id->version, &wfrow, err);
+	if (rc != 0)
+		return rc;
+	if (svc_ver_unpack(&wc, &repo_kind_workflow, &wfrow,
+	                   &flyteidl__admin__workflow_closure__descriptor,
+	                   (ProtobufCMessage **)&wcl) != 0)
+		return keel_err_set(err, wc.code == RPC_UNAVAILABLE
+		                             ? KEEL_EAGAIN
+		                             : KEEL_EDATALOSS,
+		                    "%s", wc.message);
+	if (wcl->compiled_workflow == NULL)
+		return keel_err_set(err, KEEL_EDATALOSS,
+		                    "workflow %s has no compiled closure",
+		                    id->name);
+	l.size = sizeof(l);
+	l.id.project = row->project;
+	l.id.domain = row->domain;
+	l.id.name = row->name;
+	l.id.cluster = row->cluster;
+	l.closure = svc_pack(&wc, &wcl->compiled_workflow->base,
+	                     &l.closure_len);
+	if (!svc_exec_empty(row->inputs_uri)) {
+		l.inputs_uri = row->inputs_uri;
+	} else {
+		key = svc_exec_input_key(r->arena, row, "inputs");
+		l.inputs_uri = key ? svc_blob_uri(r->arena, s, key, err) : NULL;
+		l.inputs = row->inputs ? row->inputs : (const uint8_t *)"";
+		l.inputs_len = row->inputs_len;
+	}
+	key = arena_printf(r->arena, "metadata/%s/%s/%s",
+	                   svc_key_part(r->arena, row->project),
+	                   svc_key_part(r->arena, row->domain),
+	                   svc_key_part(r->arena, row->name));
+	l.output_prefix = key ? svc_blob_uri(r->arena, s, key, err) : NULL;
+	if (sp->raw_output_data_config != NULL &&
+	    !svc_exec_empty(sp->raw_output_data_config->output_location_prefix)) {
+		l.raw_output_prefix =
+		    sp->raw_output_data_config->output_location_prefix;
+	} else {
+		key = arena_printf(r->arena, "raw/%s/%s/%s",
+		                   svc_key_part(r->arena, row->project),
+		                   svc_key_part(r->arena, row->domain),
+		                   svc_key_part(r->arena, row->name));
+		l.raw_output_prefix =
+		    key ? svc_blob_uri(r->arena, s, key, err) : NULL;
+	}
+	if (l.closure == NULL || l.inputs_uri == NULL ||
+	    l.output_prefix == NULL || l.raw_output_prefix == NULL)
+		return keel_err_set(err, KEEL_ENOMEM,
+		                    "out of memory preparing the launch");
+	if (sp->labels != NULL) {
+		l.nlabels = sp->labels->n_values;
+		l.labels = svc_exec_kvs(r->arena, l.nlabels, svc_exec_label_k,
+		                        svc_exec_label_v, sp->labels);
+	}
+	if (sp->annotations != NULL) {
+		l.nannotations = sp->annotations->n_values;
+		l.annotations = svc_exec_kvs(r->arena, l.nannotations,
+		                             svc_exec_annot_k, svc_exec_annot_v,
+		                             sp->annotations);
+	}
+	if (sp->envs != NULL) {
+		l.nenvs = sp->envs->n_values;
+		l.envs = svc_exec_kvs(r->arena, l.nenvs, svc_exec_env_k,
+		                      svc_exec_env_v, sp->envs);
+	}
+	if (sp->security_context != NULL)
+		l.security_context = svc_pack(&wc, &sp->security_context->base,
+		                              &l.security_context_len);
+	l.spec = row->spec;
+	l.spec_len = row->spec_len;
+	l.namespace_ = sp->metadata && sp->metadata->system_metadata
+	                   ? sp->metadata->system_metadata->namespace_
+	                   : "";
+	l.principal = row->principal ? row->principal : "";
+	l.max_parallelism = sp->max_parallelism;
+	l.interruptible = sp->interruptible ? sp->interruptible->value : -1;
+	l.overwrite_cache = sp->overwrite_cache;
+	l.nesting = sp->metadata ? (int32_t)sp->metadata->nesting : 0;
+	l.accepted_at_ms = row->execution_created_at;
+	return dp_launch(s->dp, &l, err);
 }
 
 static int svc_exec_launch_done(void *arg, struct db_conn *c,
@@ -2135,10 +2353,64 @@ static int svc_exec_abort_done(void *arg, struct db_conn *c,
                                const struct outbox_row *r,
                                struct keel_err *err)
 {
-	(void)arg;
+	const struct svc *s = arg;
+
+	/* An executor reports ABORTED itself (svc_exec_abort_run marked
+	 * the ones it does not know). */
+	if (s->dp != NULL)
+		return 0;
 	return svc_exec_worker_phase(c, r->arena, r->execution_id, "ABORTING",
 	                             FLYTEIDL__CORE__WORKFLOW_EXECUTION__PHASE__ABORTED,
 	                             NULL, NULL, err);
+}
+
+struct svc_exec_aborted {
+	struct arena *a;
+	int64_t id;
+};
+
+static int svc_exec_aborted_tx(struct db_conn *c, void *arg,
+                               struct keel_err *err)
+{
+	struct svc_exec_aborted *x = arg;
+
+	return svc_exec_worker_phase(c, x->a, x->id, "ABORTING",
+	                             FLYTEIDL__CORE__WORKFLOW_EXECUTION__PHASE__ABORTED,
+	                             NULL, NULL, err);
+}
+
+/* Ask the cluster's executor to stop it.  One it has no record of (never
+ * launched, or lost) is ABORTED here and now. */
+static int svc_exec_abort_run(void *arg, const struct outbox_row *r,
+                              struct keel_err *err)
+{
+	const struct svc *s = arg;
+	struct svc_exec_rd x = {r->arena, r->execution_id};
+	struct keel_exec_ref ref;
+	int rc;
+
+	if (s->dp == NULL)
+		return svc_exec_none_run(arg, r, err);
+	rc = db_tx(s->db, KEEL_DB_TX_READ, svc_exec_rd_tx, &x, err);
+	if (rc == KEEL_ENOTFOUND)
+		return 0;
+	if (rc != 0)
+		return rc;
+	if (strcmp(x.row.phase, "ABORTING") != 0)
+		return 0;
+	ref.project = x.row.project;
+	ref.domain = x.row.domain;
+	ref.name = x.row.name;
+	ref.cluster = x.row.cluster;
+	rc = dp_abort(s->dp, &ref,
+	              x.row.abort_cause ? x.row.abort_cause : "", err);
+	if (rc == KEEL_ENOTFOUND) {
+		struct svc_exec_aborted a = {r->arena, r->execution_id};
+		memset(err, 0, sizeof(*err));
+		return db_tx(s->db, KEEL_DB_TX_WRITE, svc_exec_aborted_tx, &a,
+		             err);
+	}
+	return rc;
 }
 
 static struct outbox_handler svc_exec_hs[2];
@@ -2154,18 +2426,11 @@ int svc_exec_start(struct svc *s, char *errbuf, size_t errlen)
 	struct outbox_cfg cfg = {0};
 	struct keel_err err = {0};
 
-	if (s->exec.target != NULL && strcmp(s->exec.target, "none") != 0) {
-		util_fmt(errbuf, errlen,
-		         "[executions] target = \"%s\": the only data-plane "
-		         "target is none",
-		         s->exec.target);
-		return KEEL_EINVAL;
-	}
 	svc_exec_hs[0] = (struct outbox_handler){
 	    OUTBOX_LAUNCH, svc_exec_launch_run, svc_exec_launch_done,
 	    svc_exec_launch_dead, s};
 	svc_exec_hs[1] = (struct outbox_handler){
-	    OUTBOX_ABORT, svc_exec_none_run, svc_exec_abort_done, NULL, s};
+	    OUTBOX_ABORT, svc_exec_abort_run, svc_exec_abort_done, NULL, s};
 	if (s->exec.outbox_workers == 0)
 		return 0;
 	cfg.workers = s->exec.outbox_workers;

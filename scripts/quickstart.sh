@@ -1,6 +1,8 @@
 #!/bin/sh
 # quickstart.sh -- install, build, and start keeld on the embedded default
-# (SQLite + local blobs in ./keel-data), then show it working with keelctl.
+# (SQLite, local blobs and the local executor in ./keel-data), then run the
+# example workflow end to end with keelctl: register it, launch it, follow
+# it to SUCCEEDED and print its outputs and node tree.
 # keeld keeps running afterwards; the script prints how to stop it.
 set -eu
 cd "$(dirname "$0")/.."
@@ -51,16 +53,37 @@ echo
 echo "\$ keelctl version"
 keelctl version
 echo
-echo "\$ keelctl create project --id flytesnacks --name 'Flyte Snacks'"
-keelctl create project --id flytesnacks --name "Flyte Snacks" \
-	--description "quick start project" ||
+# The example: three shell tasks that fan out and join, run as local
+# processes by keel-local-agent, which keeld started (examples/quickstart).
+echo "\$ keelctl create project --id quickstart --name 'Quick start'"
+keelctl create project --id quickstart --name "Quick start" \
+	--description "the quick-start example" ||
 	echo "(it already existed: this is not the first run)"
 echo
-echo "\$ keelctl get project"
-keelctl get project
+echo "\$ keelctl register files examples/quickstart/*.json -p quickstart -d development --version v1"
+keelctl register files "$top"/examples/quickstart/*.json -p quickstart \
+	-d development --version v1
+echo
+echo "\$ keelctl update launchplan quickstart.fanout -p quickstart -d development --version v1 --activate"
+keelctl update launchplan quickstart.fanout -p quickstart -d development \
+	--version v1 --activate
+echo
+echo "\$ keelctl create execution --launchplan quickstart.fanout -p quickstart -d development --input n=7 --wait"
+keelctl create execution --launchplan quickstart.fanout -p quickstart \
+	-d development --input n=7 --wait >"$data/last-run.txt" || {
+	cat "$data/last-run.txt"
+	echo "quickstart: the example execution did not succeed; keeld's log is $data/keeld.log" >&2
+	exit 1
+}
+cat "$data/last-run.txt"
+name=$(sed -n 1p "$data/last-run.txt")
+echo
+echo "\$ keelctl get execution $name -p quickstart -d development"
+keelctl get execution "$name" -p quickstart -d development
 echo
 echo "keeld is running on $endpoint (log: $data/keeld.log)."
-echo "Try:   build/keelctl --endpoint $endpoint get project flytesnacks -o yaml"
-echo "       curl -s http://127.0.0.1:8088/api/v1/projects/flytesnacks   (REST)"
+echo "Try:   build/keelctl --endpoint $endpoint get execution -p quickstart -d development"
+echo "       build/keelctl --endpoint $endpoint get project quickstart -o yaml"
+echo "       curl -s http://127.0.0.1:8088/api/v1/projects/quickstart    (REST)"
 echo "       gRPC clients: 127.0.0.1:8089"
 echo "Stop:  kill \$(cat $data/keeld.pid)"

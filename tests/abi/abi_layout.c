@@ -22,6 +22,7 @@
 
 #include <keel/keel_blob.h>
 #include <keel/keel_db.h>
+#include <keel/keel_executor.h>
 #include <keel/keel_plugin.h>
 
 static int layout_errors;
@@ -147,6 +148,21 @@ static void constants(void)
 	CDEC(KEEL_BLOB_PUT);
 	CDEC(KEEL_BLOB_OPS_SIZE_V1_0);
 	CDEC(KEEL_BLOB_STAT_SIZE_V1_0);
+
+	CDEC(KEEL_EXEC_UNKNOWN);
+	CDEC(KEEL_EXEC_ACTIVE);
+	CDEC(KEEL_EXEC_FINISHED);
+	CHEX(KEEL_EXEC_CAP_ABORT);
+	CHEX(KEEL_EXEC_CAP_STATUS);
+	CHEX(KEEL_EXEC_CAP_BRANCH);
+	CHEX(KEEL_EXEC_CAP_SUBWF);
+	CHEX(KEEL_EXEC_CAP_LPNODE);
+	CHEX(KEEL_EXEC_CAP_GATE);
+	CHEX(KEEL_EXEC_CAP_ARRAY);
+	CHEX(KEEL_EXEC_CAP_DYNAMIC);
+	CHEX(KEEL_EXEC_CAP_FAILNODE);
+	CDEC(KEEL_EXECUTOR_OPS_SIZE_V1_1);
+	CDEC(KEEL_EXEC_LAUNCH_SIZE_V1_1);
 }
 
 static void structs(void)
@@ -172,6 +188,7 @@ static void structs(void)
 	M(keel_host, now_ms);
 	M(keel_host, mono_ms);
 	M(keel_host, data_dir);
+	M(keel_host, api_url);
 	END(keel_host);
 
 	BEGIN(keel_config_key);
@@ -257,6 +274,67 @@ static void structs(void)
 	M(keel_blob_ops, uri);
 	M(keel_blob_ops, sign_url);
 	END(keel_blob_ops);
+
+	BEGIN(keel_kv);
+	M(keel_kv, key);
+	M(keel_kv, value);
+	END(keel_kv);
+
+	BEGIN(keel_exec_ref);
+	M(keel_exec_ref, project);
+	M(keel_exec_ref, domain);
+	M(keel_exec_ref, name);
+	M(keel_exec_ref, cluster);
+	END(keel_exec_ref);
+
+	BEGIN(keel_exec_launch);
+	M(keel_exec_launch, size);
+	M(keel_exec_launch, max_parallelism);
+	M(keel_exec_launch, id);
+	M(keel_exec_launch, closure);
+	M(keel_exec_launch, closure_len);
+	M(keel_exec_launch, inputs_uri);
+	M(keel_exec_launch, inputs);
+	M(keel_exec_launch, inputs_len);
+	M(keel_exec_launch, output_prefix);
+	M(keel_exec_launch, raw_output_prefix);
+	M(keel_exec_launch, labels);
+	M(keel_exec_launch, nlabels);
+	M(keel_exec_launch, annotations);
+	M(keel_exec_launch, nannotations);
+	M(keel_exec_launch, envs);
+	M(keel_exec_launch, nenvs);
+	M(keel_exec_launch, security_context);
+	M(keel_exec_launch, security_context_len);
+	M(keel_exec_launch, spec);
+	M(keel_exec_launch, spec_len);
+	M(keel_exec_launch, namespace_);
+	M(keel_exec_launch, principal);
+	M(keel_exec_launch, interruptible);
+	M(keel_exec_launch, overwrite_cache);
+	M(keel_exec_launch, nesting);
+	M(keel_exec_launch, reserved);
+	M(keel_exec_launch, accepted_at_ms);
+	END(keel_exec_launch);
+
+	BEGIN(keel_exec_status);
+	M(keel_exec_status, state);
+	M(keel_exec_status, reserved);
+	M(keel_exec_status, detail);
+	END(keel_exec_status);
+
+	BEGIN(keel_exec_caps);
+	M(keel_exec_caps, flags);
+	M(keel_exec_caps, reserved);
+	M(keel_exec_caps, task_types);
+	END(keel_exec_caps);
+
+	BEGIN(keel_executor_ops);
+	M(keel_executor_ops, launch);
+	M(keel_executor_ops, abort);
+	M(keel_executor_ops, status);
+	M(keel_executor_ops, caps);
+	END(keel_executor_ops);
 }
 
 int main(void)

@@ -31,7 +31,7 @@ try() {
 	[ $rc -eq 0 ] || sed 's/^/#   /' "$tmp/out"
 }
 
-for h in keel_plugin.h keel_db.h keel_blob.h keel_client.h; do
+for h in keel_plugin.h keel_db.h keel_blob.h keel_executor.h keel_client.h; do
 	printf '#include <keel/%s>\n#include <keel/%s>\n' "$h" "$h" \
 		> "$tmp/only.c"
 	cp "$tmp/only.c" "$tmp/only.cc"
@@ -47,7 +47,7 @@ done
 # The ABI headers must not pull in anything but the C library's basics
 # and each other (reference C.2), and never anything from core/.
 bad=
-for h in keel_plugin.h keel_db.h keel_blob.h; do
+for h in keel_plugin.h keel_db.h keel_blob.h keel_executor.h; do
 	incs=$(sed -n 's/^#include *[<"]\([^>"]*\)[>"].*/\1/p' "$inc/keel/$h")
 	for i in $incs; do
 		case $i in

@@ -195,7 +195,8 @@ report < "$tmp/result"
 # nothing the headers declare.  KEEL_ABI_MINOR is the "abi" line and
 # KEEL_EXPORT and KEEL_PLUGIN_LINKAGE are not values.
 hdrs="$srcdir/sdk/include/keel/keel_plugin.h $srcdir/sdk/include/keel/keel_db.h
-$srcdir/sdk/include/keel/keel_blob.h"
+$srcdir/sdk/include/keel/keel_blob.h
+$srcdir/sdk/include/keel/keel_executor.h"
 missing=
 for c in $(sed -n 's/^#define \(KEEL_[A-Z0-9_]*\)[ 	][ 	]*[^ 	].*/\1/p' $hdrs |
 	   sort -u); do

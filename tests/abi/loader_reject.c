@@ -147,6 +147,12 @@ static void rejection_plugins(void)
 		{"db_reserved.so", 0, NULL,
 		 {"reserved field is 7, expected 0"}},
 		{"db_kind42.so", 0, NULL, {"unknown plugin kind 42"}},
+		{"executor_old.so", 0, NULL,
+		 {"is of kind executor, which ABI 1.1 added, but was built "
+		  "against ABI 1.0"}},
+		{"executor_smallops.so", 0, NULL,
+		 {"ops size 16 is smaller than 32, the minimum for kind "
+		  "executor in ABI 1.1"}},
 		/* Kind and name from the file name ... */
 		{"blob_x.so", 0, NULL,
 		 {"is a db plugin, expected a blob plugin"}},

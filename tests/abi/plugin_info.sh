@@ -45,6 +45,7 @@ bad db_smallops.so "ops size 16 is smaller than 80, the minimum for kind db"
 bad db_smallkey.so "config key size 8 is smaller than 48"
 bad db_reserved.so "reserved field is 7, expected 0"
 bad db_kind42.so "unknown plugin kind 42"
+bad executor_old.so "is of kind executor, which ABI 1.1 added"
 bad blob_x.so "is a db plugin, expected a blob plugin"
 bad db_foo.so 'is named "bar", expected "foo"'
 bad db_nullop.so "required op conn_open is NULL"

@@ -39,7 +39,7 @@ data="$tmp/data"
 url="ipc://$data/keeld.sock"
 mkdir -p "$data"
 printf '%s\n' '[grpc]' 'listen = off' '[http]' 'listen = off' \
-	'[executions]' "outbox_workers = $workers" 'outbox_lease = 2s' \
+	'[executions]' 'target = none' "outbox_workers = $workers" 'outbox_lease = 2s' \
 	>"$tmp/keel.ini"
 
 # start: keeld on the data directory, waiting until it answers.

@@ -110,7 +110,8 @@ max_body=65536
 printf '%s\n' '[http]' 'allow_cors = true' "allowed_origins = $cors_origin" \
 	'max_body_size = 64KiB' 'body_timeout = 1s' \
 	'[registry]' 'closure_inline_max = 0' \
-	'[executions]' 'outbox_workers = 0' 'cluster = c-a' >"$tmp/keel.ini" ||
+	'[executions]' 'target = none' 'outbox_workers = 0' 'cluster = c-a' \
+	>"$tmp/keel.ini" ||
 	bail "cannot write $tmp/keel.ini"
 mkdir -p "$tmp/data"
 "$keeld" -c "$tmp/keel.ini" --data-dir "$tmp/data" \

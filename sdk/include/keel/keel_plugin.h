@@ -11,6 +11,7 @@
  *
  * CHANGELOG (newest first; every change bumps a version here, updates the
  * layout baseline sdk/abi/keel-abi-1.layout and says what was appended)
+ *   1.1  Kind executor (keel_executor.h); host api_url().
  *   1.0  Initial ABI: descriptor, host table, config schema, error codes;
  *        kinds db and blob (keel_db.h, keel_blob.h).
  *
@@ -51,7 +52,7 @@ extern "C" {
 #endif
 
 #define KEEL_ABI_MAJOR 1
-#define KEEL_ABI_MINOR 0
+#define KEEL_ABI_MINOR 1
 
 /* "KEEL" in ASCII, first word of every descriptor. */
 #define KEEL_PLUGIN_MAGIC 0x4b45454cu
@@ -79,7 +80,7 @@ extern "C" {
 #define KEEL_KIND_SCHEDULER 3u /* reserved: header added with the kind    */
 #define KEEL_KIND_NOTIFY    4u /* reserved: header added with the kind    */
 #define KEEL_KIND_AUTH      5u /* reserved: header added with the kind    */
-#define KEEL_KIND_EXECUTOR  6u /* reserved: header added with the kind    */
+#define KEEL_KIND_EXECUTOR  6u /* keel_executor.h  data plane (since 1.1) */
 
 /* ------------------------------------------------------------------------
  * Error codes.  0 is success; failures are negative and map 1:1 onto gRPC
@@ -195,7 +196,15 @@ struct keel_host {
 	 * valid until destroy(). */
 	const char *(*data_dir)(void *hctx);
 
-	/* since 1.1: append below this line only */
+	/*
+	 * since 1.1: the URL of keeld's internal API (nng), for a process the
+	 * plugin starts that reports back through the public API
+	 * ("ipc:///var/lib/keel/keeld.sock").  Borrowed; valid until
+	 * destroy().  Check with KEEL_HOST_HAS(host, api_url).
+	 */
+	const char *(*api_url)(void *hctx);
+
+	/* since 1.2: append below this line only */
 };
 
 /* True when the running core's host table has member m (and it is set). */
