@@ -450,6 +450,14 @@ static uint64_t dp_fnv64a(const char *s)
 	return h;
 }
 
+static uint64_t dp_mix(uint64_t z)
+{
+	z += 0x9e3779b97f4a7c15ULL;
+	z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ULL;
+	z = (z ^ (z >> 27)) * 0x94d049bb133111ebULL;
+	return z ^ (z >> 31);
+}
+
 /* Weight of cluster c for label (0: does not serve it); label NULL: any
  * enabled cluster, weight 1. */
 static double dp_weight(const struct dp_cluster *c, const char *label)
@@ -474,8 +482,12 @@ static const char *dp_draw(const struct dp *dp, const char *label,
 		total += dp_weight(&dp->cl[i], label);
 	if (total <= 0)
 		return NULL;
-	/* 53 high bits of the hash as a fraction in [0, 1). */
-	u = (double)(dp_fnv64a(exec_name) >> 11) * (1.0 / 9007199254740992.0);
+	/* The hash seeds the draw, as in Admin (a PRNG seeded with it):
+	 * FNV's high bits barely move between similar names, so mix them
+	 * first (splitmix64's finaliser), then take 53 bits as a fraction
+	 * in [0, 1). */
+	u = (double)(dp_mix(dp_fnv64a(exec_name)) >> 11) *
+	    (1.0 / 9007199254740992.0);
 	u *= total;
 	for (size_t i = 0; i < dp->ncl; i++) {
 		double w = dp_weight(&dp->cl[i], label);

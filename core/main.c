@@ -224,6 +224,10 @@ static const struct keel_config_key main_executions_schema[] = {
 	           "delay before the first retry; doubles per attempt"),
 	MAIN_RANGE("outbox_backoff_max", KEEL_CFG_DURATION, "5m", 1,
 	           86400000, "longest delay between retries"),
+	MAIN_RANGE("reconcile_interval", KEEL_CFG_DURATION, "1m", 0,
+	           86400000,
+	           "how often live executions are checked with their data "
+	           "plane; one it has no record of is FAILED (0: never)"),
 	MAIN_RANGE("outbox_lease", KEEL_CFG_DURATION, "1m", 1000, 86400000,
 	           "how long a worker holds a side effect before another may "
 	           "run it again"),
@@ -597,6 +601,8 @@ static int main_exec_config(struct main_state *st)
 	conf_int(st->executions, "outbox_backoff_max",
 	         &x->outbox_backoff_max_ms);
 	conf_int(st->executions, "outbox_lease", &x->outbox_lease_ms);
+	conf_int(st->executions, "reconcile_interval",
+	         &x->reconcile_interval_ms);
 	conf_str(st->executions, "default_cluster_label",
 	         &x->default_cluster_label);
 	if (x->target == NULL || (strcmp(x->target, "none") != 0 &&

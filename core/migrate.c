@@ -349,11 +349,19 @@ static const char *const m4_executions[] = {
 	NULL,
 };
 
+/* The reconciler walks the live executions of every project: it needs
+ * them by phase, not by project. */
+static const char *const m5_execution_phase[] = {
+	"CREATE INDEX executions_phase ON executions (phase, id)",
+	NULL,
+};
+
 static const struct migration migrations[] = {
 	{1, "projects", m1_projects},
 	{2, "tasks", m2_tasks},
 	{3, "workflows", m3_workflows},
 	{4, "executions", m4_executions},
+	{5, "execution_phase", m5_execution_phase},
 };
 
 static const char migrate_table[] =

@@ -375,3 +375,49 @@ int repo_exec_count_active(struct db_conn *c, const char *project,
 	                "'FAILING', 'ABORTING')",
 	                a, 3, repo_exec_count_row, n, err);
 }
+
+struct repo_exec_live_ctx {
+	struct arena *a;
+	struct repo_exec_live *out;
+	size_t n, max;
+	int nomem;
+};
+
+static int repo_exec_live_row(void *arg, const struct keel_db_val *cols,
+                              size_t ncols)
+{
+	struct repo_exec_live_ctx *x = arg;
+	struct repo_exec_live *e;
+
+	if (ncols < 7 || x->n >= x->max)
+		return 1;
+	e = &x->out[x->n++];
+	e->id = cols[0].i;
+	e->project = db_col_text(x->a, &cols[1], &x->nomem);
+	e->domain = db_col_text(x->a, &cols[2], &x->nomem);
+	e->name = db_col_text(x->a, &cols[3], &x->nomem);
+	e->cluster = db_col_text(x->a, &cols[4], &x->nomem);
+	e->phase = db_col_text(x->a, &cols[5], &x->nomem);
+	e->updated_at = db_col_int0(&cols[6]);
+	return x->nomem ? -1 : 0;
+}
+
+int repo_exec_live(struct db_conn *c, struct arena *a, int64_t after,
+                   size_t max, struct repo_exec_live *out, size_t *n,
+                   struct keel_err *err)
+{
+	struct repo_exec_live_ctx x = {a, out, 0, max, 0};
+	struct keel_db_val k[2] = {db_int(after), db_int((int64_t)max)};
+	int rc;
+
+	rc = db_query(c,
+	              "SELECT id, project, domain, name, cluster, phase, "
+	              "updated_at FROM executions WHERE phase IN ('QUEUED', "
+	              "'RUNNING', 'SUCCEEDING', 'FAILING', 'ABORTING') AND id "
+	              "> ? ORDER BY id LIMIT ?",
+	              k, 2, repo_exec_live_row, &x, err);
+	*n = x.n;
+	if (x.nomem)
+		return keel_err_set(err, KEEL_ENOMEM, "out of memory");
+	return rc;
+}

@@ -109,4 +109,18 @@ int repo_exec_count_active(struct db_conn *c, const char *project,
                            const char *domain, const char *lp_name,
                            int64_t *n, struct keel_err *err);
 
+/* A live execution as the reconciler sees it. */
+struct repo_exec_live {
+	int64_t id;
+	const char *project, *domain, *name, *cluster, *phase;
+	int64_t updated_at;
+};
+
+/* Up to max executions in QUEUED, RUNNING, SUCCEEDING, FAILING or
+ * ABORTING with an id above after, by id, into out[0..*n) (strings in
+ * a). */
+int repo_exec_live(struct db_conn *c, struct arena *a, int64_t after,
+                   size_t max, struct repo_exec_live *out, size_t *n,
+                   struct keel_err *err);
+
 #endif

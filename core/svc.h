@@ -39,10 +39,14 @@ struct svc_exec_cfg {
 	/* The outbox ([executions] outbox_*). */
 	unsigned outbox_workers, outbox_attempts;
 	int64_t outbox_backoff_ms, outbox_backoff_max_ms, outbox_lease_ms;
+	/* How often live executions are checked against their data plane
+	 * (0: never). */
+	int64_t reconcile_interval_ms;
 };
 
 struct outbox;
 struct dp;
+struct svc_reconciler;
 
 /* Shared, read-only after start-up. */
 struct svc {
@@ -67,6 +71,7 @@ struct svc {
 	/* Execution clusters and their executors; NULL: target none (or a
 	 * process that does not launch). */
 	struct dp *dp;
+	struct svc_reconciler *reconciler; /* svc_exec_start's thread */
 };
 
 struct svc_route {

@@ -92,6 +92,10 @@ const char *svc_exec_key(struct call *c, const char *project,
 struct svc;
 int svc_exec_start(struct svc *s, char *err, size_t errlen);
 void svc_exec_stop(struct svc *s);
+/* One reconciler round now (tests; keeld runs them every
+ * [executions] reconcile_interval): returns the executions it ended. */
+int svc_exec_reconcile_once(struct svc *s);
+
 /* The outbox handlers svc_exec_start set up (launch, abort), for tests
  * and `keeld outbox`; *n receives their count. */
 struct outbox_handler;

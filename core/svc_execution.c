@@ -13,6 +13,7 @@
  */
 #include "config.h"
 
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -2413,6 +2414,170 @@ static int svc_exec_abort_run(void *arg, const struct outbox_row *r,
 	return rc;
 }
 
+/* ------------------------------------------------------------------ */
+/* The reconciler: live executions a data plane lost                   */
+/* ------------------------------------------------------------------ */
+
+/*
+ * Every [executions] reconcile_interval, each live execution that has
+ * not changed for an interval is looked up on its cluster's executor
+ * (when it can answer).  One the data plane has no record of, or
+ * finished without its last event reaching keeld, cannot end by itself:
+ * it is FAILED with a SYSTEM error (ABORTING ones end ABORTED).  An
+ * executor that does not answer is asked again next round.
+ */
+struct svc_reconciler {
+	struct svc *s;
+	pthread_t tid;
+	pthread_mutex_t mu;
+	pthread_cond_t cv;
+	int stop;
+};
+
+struct svc_rec_page {
+	struct arena *a;
+	int64_t after;
+	struct repo_exec_live rows[100];
+	size_t n;
+};
+
+static int svc_rec_page_tx(struct db_conn *c, void *arg, struct keel_err *err)
+{
+	struct svc_rec_page *p = arg;
+
+	return repo_exec_live(c, p->a, p->after, UTIL_ARRAY_LEN(p->rows),
+	                      p->rows, &p->n, err);
+}
+
+struct svc_rec_fail {
+	struct arena *a;
+	const struct repo_exec_live *e;
+	const char *msg;
+};
+
+static int svc_rec_fail_tx(struct db_conn *c, void *arg, struct keel_err *err)
+{
+	struct svc_rec_fail *f = arg;
+
+	if (strcmp(f->e->phase, "ABORTING") == 0)
+		return svc_exec_worker_phase(
+		    c, f->a, f->e->id, "ABORTING",
+		    FLYTEIDL__CORE__WORKFLOW_EXECUTION__PHASE__ABORTED, NULL,
+		    NULL, err);
+	return svc_exec_worker_phase(c, f->a, f->e->id, f->e->phase,
+	                             FLYTEIDL__CORE__WORKFLOW_EXECUTION__PHASE__FAILED,
+	                             "LostByDataPlane", f->msg, err);
+}
+
+/* One round; returns the number of executions it ended. */
+static int svc_rec_round(struct svc_reconciler *rc, struct arena *a)
+{
+	struct svc *s = rc->s;
+	struct svc_rec_page p = {a, 0, {{0}}, 0};
+	int64_t quiet = util_now_ms() - s->exec.reconcile_interval_ms;
+	int ended = 0;
+
+	for (;;) {
+		struct keel_err err = {0};
+		arena_reset(a);
+		if (db_tx(s->db, KEEL_DB_TX_READ, svc_rec_page_tx, &p, &err) !=
+		    0) {
+			LOG_WARN("reconcile", "cannot list live executions: %s",
+			         err.msg);
+			return ended;
+		}
+		for (size_t i = 0; i < p.n; i++) {
+			const struct repo_exec_live *e = &p.rows[i];
+			const struct keel_exec_caps *caps =
+			    dp_caps(s->dp, e->cluster);
+			struct keel_exec_ref ref = {e->project, e->domain,
+			                            e->name, e->cluster};
+			struct keel_exec_status st = {0};
+			struct svc_rec_fail f = {a, e, NULL};
+			int r;
+
+			p.after = e->id;
+			if (e->updated_at > quiet || caps == NULL ||
+			    !(caps->flags & KEEL_EXEC_CAP_STATUS))
+				continue;
+			memset(&err, 0, sizeof(err));
+			r = dp_status(s->dp, &ref, &st, &err);
+			if (r != 0) {
+				LOG_DEBUG("reconcile", "%s/%s/%s: %s", e->project,
+				          e->domain, e->name, err.msg);
+				continue;
+			}
+			if (st.state == KEEL_EXEC_ACTIVE)
+				continue;
+			f.msg = st.state == KEEL_EXEC_UNKNOWN
+			            ? arena_printf(a,
+			                           "the data plane of cluster %s "
+			                           "has no record of this "
+			                           "execution (was its state "
+			                           "lost?)",
+			                           e->cluster)
+			            : arena_printf(a,
+			                           "the data plane of cluster %s "
+			                           "finished this execution (%s) "
+			                           "but its last event never "
+			                           "reached keeld",
+			                           e->cluster, st.detail);
+			if (f.msg == NULL)
+				continue;
+			memset(&err, 0, sizeof(err));
+			if (db_tx(s->db, KEEL_DB_TX_WRITE, svc_rec_fail_tx, &f,
+			          &err) == 0) {
+				LOG_WARN("reconcile", "%s/%s/%s (%s): %s",
+				         e->project, e->domain, e->name,
+				         e->phase, f.msg);
+				ended++;
+			}
+		}
+		if (p.n < UTIL_ARRAY_LEN(p.rows))
+			return ended;
+	}
+}
+
+static void *svc_rec_thread(void *arg)
+{
+	struct svc_reconciler *rc = arg;
+	struct arena *a = arena_new(16384);
+
+	pthread_mutex_lock(&rc->mu);
+	while (!rc->stop) {
+		struct timespec ts;
+		int64_t at = util_now_ms() + rc->s->exec.reconcile_interval_ms;
+		ts.tv_sec = at / 1000;
+		ts.tv_nsec = (at % 1000) * 1000000L;
+		while (!rc->stop &&
+		       pthread_cond_timedwait(&rc->cv, &rc->mu, &ts) == 0)
+			;
+		if (rc->stop || a == NULL)
+			break;
+		pthread_mutex_unlock(&rc->mu);
+		svc_rec_round(rc, a);
+		pthread_mutex_lock(&rc->mu);
+	}
+	pthread_mutex_unlock(&rc->mu);
+	arena_free(a);
+	return NULL;
+}
+
+int svc_exec_reconcile_once(struct svc *s)
+{
+	struct svc_reconciler rc = {.s = s};
+	struct arena *a = arena_new(16384);
+	int n;
+
+	if (a == NULL || s->dp == NULL) {
+		arena_free(a);
+		return 0;
+	}
+	n = svc_rec_round(&rc, a);
+	arena_free(a);
+	return n;
+}
+
 static struct outbox_handler svc_exec_hs[2];
 
 const struct outbox_handler *svc_exec_handlers(size_t *n)
@@ -2433,6 +2598,23 @@ int svc_exec_start(struct svc *s, char *errbuf, size_t errlen)
 	    OUTBOX_ABORT, svc_exec_abort_run, svc_exec_abort_done, NULL, s};
 	if (s->exec.outbox_workers == 0)
 		return 0;
+	if (s->dp != NULL && s->exec.reconcile_interval_ms > 0) {
+		struct svc_reconciler *rc = calloc(1, sizeof(*rc));
+		if (rc == NULL) {
+			util_fmt(errbuf, errlen, "out of memory");
+			return KEEL_ENOMEM;
+		}
+		rc->s = s;
+		pthread_mutex_init(&rc->mu, NULL);
+		pthread_cond_init(&rc->cv, NULL);
+		if (pthread_create(&rc->tid, NULL, svc_rec_thread, rc) != 0) {
+			free(rc);
+			util_fmt(errbuf, errlen,
+			         "cannot start the reconciler thread");
+			return KEEL_ENOMEM;
+		}
+		s->reconciler = rc;
+	}
 	cfg.workers = s->exec.outbox_workers;
 	cfg.max_attempts = s->exec.outbox_attempts;
 	cfg.backoff_ms = s->exec.outbox_backoff_ms;
@@ -2449,6 +2631,19 @@ int svc_exec_start(struct svc *s, char *errbuf, size_t errlen)
 
 void svc_exec_stop(struct svc *s)
 {
+	struct svc_reconciler *rc = s->reconciler;
+
+	if (rc != NULL) {
+		pthread_mutex_lock(&rc->mu);
+		rc->stop = 1;
+		pthread_cond_broadcast(&rc->cv);
+		pthread_mutex_unlock(&rc->mu);
+		pthread_join(rc->tid, NULL);
+		pthread_mutex_destroy(&rc->mu);
+		pthread_cond_destroy(&rc->cv);
+		free(rc);
+		s->reconciler = NULL;
+	}
 	outbox_stop(s->outbox);
 	s->outbox = NULL;
 }

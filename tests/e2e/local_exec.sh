@@ -78,6 +78,7 @@ start_keeld() {
 		if [ $i -gt 100 ] || ! proc_alive "$pid" "$pid_start"; then
 			diag "keeld did not come up; its log:"
 			sed 's/^/#   /' "$data/keeld.log"
+			stop_keeld KILL
 			return 1
 		fi
 		sleep 0.1
@@ -135,7 +136,8 @@ wait_file() {
 
 printf '%s\n' '[grpc]' 'listen = off' '[http]' 'listen = off' \
 	'[executor.local]' 'kill_grace = 1s' \
-	'[executions]' 'outbox_backoff = 100ms' > "$tmp/keel.ini"
+	'[executions]' 'outbox_backoff = 100ms' 'reconcile_interval = 1s' \
+	> "$tmp/keel.ini"
 start_keeld "$tmp/data" "$tmp/keel.ini"
 ok $? "keeld starts on the default data plane"
 if [ -z "$pid" ]; then
@@ -246,6 +248,13 @@ like "$out" "o = 36" "launch-plan node: the child's output"
 kc get execution $P
 like "$out" "w.branch" "launch-plan node: the child execution is listed"
 
+# --- a single task (Admin's .flytegen workflow) -----------------------------
+kc create execution --task t.sq --name e-task $P --input n=5
+ok $rc "single task: launched" || diag "$err"
+wait_for e-task
+is "$rc" 0 "single task: SUCCEEDED"
+like "$out" "o = 25" "single task: its output"
+
 # --- a gate --------------------------------------------------------------------
 kc create execution --launchplan w.gate --name e-gate $P
 ok $rc "gate: launched"
@@ -314,6 +323,23 @@ ok $? "agent restart: keeld started a new agent ($a1 -> ${a2:-?})"
 sleep 0.3
 pgrep -f 'sleep 32\.5' > /dev/null
 is "$?" 1 "agent restart: the orphaned task was killed"
+
+# --- the agent loses a run's state: keeld's reconciler ends it -------------
+kc create execution --launchplan w.long --name e-lost $P
+ok $rc "lost run: launched"
+wait_file "$data/local-agent/runs/lx/development/e-lost/nodes/n0/0/started"
+ok $? "lost run: the task is running"
+a2=$(agent_pid)
+kill -KILL "$a2"
+rm -rf "$data/local-agent/runs/lx/development/e-lost"
+pkill -KILL -f 'sleep 32\.5'
+wait_for e-lost
+is "$rc" 1 "lost run: the execution did not stay RUNNING"
+like "$out" "LostByDataPlane" "lost run: error code LostByDataPlane"
+like "$out" "has no record of this execution" "lost run: the message says why"
+like "$(cat "$data/keeld.log")" "e-lost (RUNNING): the data plane of cluster local" \
+	"lost run: keeld's log names it"
+a2=$(agent_pid)
 
 stop_keeld TERM
 sleep 0.2

@@ -1905,7 +1905,16 @@ void agent_run_status(struct agent *ag, const char *project,
 		return;
 	snprintf(path, sizeof(path), "%s/runs/%s/%s/%s/done", ag->state_dir,
 	         project, domain, name);
-	if (stat(path, &st) == 0) {
+	if (stat(path, &st) != 0) {
+		/* Accepted by an earlier agent and not finished: recovery
+		 * is about to report it. */
+		snprintf(path, sizeof(path), "%s/runs/%s/%s/%s/launch.pb",
+		         ag->state_dir, project, domain, name);
+		if (stat(path, &st) == 0) {
+			*known = *active = 1;
+			snprintf(phase, phaselen, "RECOVERING");
+		}
+	} else {
 		FILE *f = fopen(path, "r");
 		*known = 1;
 		if (f != NULL) {
