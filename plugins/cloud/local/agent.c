@@ -216,27 +216,6 @@ static void *agent_sig_thread(void *arg)
  * main
  * ------------------------------------------------------------------- */
 
-static int agent_mkdirs(const char *path)
-{
-	char tmp[PATH_MAX];
-	size_t n = strlen(path);
-
-	if (n >= sizeof(tmp))
-		return ENAMETOOLONG;
-	memcpy(tmp, path, n + 1);
-	for (char *p = tmp + 1; *p; p++) {
-		if (*p != '/')
-			continue;
-		*p = '\0';
-		if (mkdir(tmp, 0750) != 0 && errno != EEXIST)
-			return errno;
-		*p = '/';
-	}
-	if (mkdir(tmp, 0750) != 0 && errno != EEXIST)
-		return errno;
-	return 0;
-}
-
 /* Hold the state directory: one agent per directory. */
 static int agent_lock(const char *dir)
 {

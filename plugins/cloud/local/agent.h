@@ -55,6 +55,9 @@ struct agent {
 void agent_log(const char *level, const char *fmt, ...)
     __attribute__((format(printf, 2, 3)));
 
+/* mkdir -p with mode 0750; 0 or an errno. */
+int agent_mkdirs(const char *path);
+
 /* Accept a serialized keel.local.v1.LaunchRequest: persist it, start its
  * run.  *existed when the execution was already accepted.  0, or -1 with
  * a gRPC code in *code and a message in err. */

@@ -522,7 +522,7 @@ static int ar_node_event(struct ar_node *nd, int phase,
 
 /* ---- task nodes ---------------------------------------------------- */
 
-static int ar_mkdirs(const char *path)
+int agent_mkdirs(const char *path)
 {
 	char tmp[PATH_MAX];
 	size_t n = strlen(path);
@@ -771,9 +771,9 @@ static void ar_attempt(struct ar_node *nd, const Flyteidl__Core__TaskTemplate *t
 	memset(res, 0, sizeof(*res));
 	snprintf(dir, sizeof(dir), "%s/nodes/%s/%u", r->dir, nd->uid, attempt);
 	snprintf(outp, sizeof(outp), "%s/out", dir);
-	if (ar_mkdirs(outp) != 0 ||
+	if (agent_mkdirs(outp) != 0 ||
 	    snprintf(outp, sizeof(outp), "%s/raw", dir) < 0 ||
-	    ar_mkdirs(outp) != 0) {
+	    agent_mkdirs(outp) != 0) {
 		res->phase = FLYTEIDL__CORE__NODE_EXECUTION__PHASE__FAILED;
 		res->err = ar_error(r, "AgentError", 2,
 		                    "cannot create %s: %s", dir, strerror(errno));
@@ -1836,7 +1836,7 @@ int agent_run_launch(struct agent *ag, const uint8_t *req, size_t len,
 		keel__local__v1__launch_request__free_unpacked(q, NULL);
 		return -1;
 	}
-	if (ar_mkdirs(r->dir) != 0 || ar_write_file(path, req, len) != 0) {
+	if (agent_mkdirs(r->dir) != 0 || ar_write_file(path, req, len) != 0) {
 		snprintf(err, errlen, "cannot write %s: %s", path,
 		         strerror(errno));
 		*code = 13;
