@@ -306,16 +306,17 @@ static int32_t attr_int(const Flyteidl__Core__PromiseAttribute *at)
 	return 0;
 }
 
-/* The keys of a literal map, for "does not exist" messages. */
-static const char *map_keys(const Flyteidl__Core__LiteralMap *m, char *buf,
-                            size_t bufsz)
+/* Keys joined by ", " into buf (cut with "..."), for "does not exist"
+ * messages; key(arg, i) is the i-th of n. */
+static const char *join_keys(size_t n, const char *(*key)(const void *, size_t),
+                             const void *arg, char *buf, size_t bufsz)
 {
 	size_t i, len = 0;
 
 	buf[0] = '\0';
-	for (i = 0; m && i < m->n_literals && len + 1 < bufsz; i++) {
+	for (i = 0; i < n && len + 1 < bufsz; i++) {
 		int r = snprintf(buf + len, bufsz - len, "%s%s", i ? ", " : "",
-		                 m->literals[i]->key);
+		                 key(arg, i));
 		if (r < 0)
 			break;
 		len += (size_t)r;
@@ -323,6 +324,22 @@ static const char *map_keys(const Flyteidl__Core__LiteralMap *m, char *buf,
 	if (len >= bufsz && bufsz > 4)
 		memcpy(buf + bufsz - 4, "...", 4);
 	return buf;
+}
+
+static const char *map_key_at(const void *m, size_t i)
+{
+	return ((const Flyteidl__Core__LiteralMap *)m)->literals[i]->key;
+}
+
+static const char *struct_key_at(const void *st, size_t i)
+{
+	return ((const Google__Protobuf__Struct *)st)->fields[i]->key;
+}
+
+static const char *map_keys(const Flyteidl__Core__LiteralMap *m, char *buf,
+                            size_t bufsz)
+{
+	return join_keys(m ? m->n_literals : 0, map_key_at, m, buf, bufsz);
 }
 
 static const Google__Protobuf__Value *
@@ -340,19 +357,7 @@ struct_get(const Google__Protobuf__Struct *st, const char *key)
 static const char *struct_keys(const Google__Protobuf__Struct *st, char *buf,
                                size_t bufsz)
 {
-	size_t i, len = 0;
-
-	buf[0] = '\0';
-	for (i = 0; st && i < st->n_fields && len + 1 < bufsz; i++) {
-		int r = snprintf(buf + len, bufsz - len, "%s%s", i ? ", " : "",
-		                 st->fields[i]->key);
-		if (r < 0)
-			break;
-		len += (size_t)r;
-	}
-	if (len >= bufsz && bufsz > 4)
-		memcpy(buf + bufsz - 4, "...", 4);
-	return buf;
+	return join_keys(st ? st->n_fields : 0, struct_key_at, st, buf, bufsz);
 }
 
 /* A Struct value as propeller's convertInterfaceToLiteral makes it. */
