@@ -14,6 +14,7 @@
 #include <sys/file.h>
 #include <sys/socket.h>
 #include <sys/un.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "daemon.h"
@@ -40,6 +41,26 @@ int daemon_wait_signal(void)
 			return sig;
 		if (errno != EINTR)
 			return SIGTERM;
+	}
+}
+
+int daemon_sleep(int64_t ms)
+{
+	struct timespec ts = {.tv_sec = ms / 1000,
+	                      .tv_nsec = (ms % 1000) * 1000000L};
+	int64_t until = util_mono_ms() + ms;
+
+	for (;;) {
+		int sig = sigtimedwait(&daemon_sigs, NULL, &ts);
+		if (sig > 0 && sig != SIGHUP)
+			return sig;
+		if (sig < 0 && errno == EAGAIN)
+			return 0;
+		ms = until - util_mono_ms(); /* EINTR or SIGHUP: sleep on */
+		if (ms <= 0)
+			return 0;
+		ts.tv_sec = ms / 1000;
+		ts.tv_nsec = (ms % 1000) * 1000000L;
 	}
 }
 

@@ -9,6 +9,7 @@
 #define KEEL_CORE_DAEMON_H
 
 #include <stddef.h>
+#include <stdint.h>
 
 /* Exit codes (sysexits.h values, so systemd units can tell them apart). */
 #define DAEMON_EXIT_OK 0
@@ -24,6 +25,9 @@ void daemon_block_signals(void);
 /* Wait for SIGTERM/SIGINT (returns the signal) or SIGHUP (returns
  * SIGHUP). */
 int daemon_wait_signal(void);
+/* Sleep ms milliseconds unless SIGTERM or SIGINT comes first: returns that
+ * signal, or 0 after the full sleep (SIGHUP is consumed and ignored). */
+int daemon_sleep(int64_t ms);
 
 /* sd_notify(3) without libsystemd: a datagram to $NOTIFY_SOCKET.  No-op
  * when the variable is unset. */

@@ -29,6 +29,7 @@ struct db_conn {
 	struct db *db;
 	struct keel_db_conn *drv; /* NULL until opened (lazily) */
 	int busy;
+	int writing; /* in a KEEL_DB_TX_WRITE transaction */
 };
 
 /* A write transaction queued for the writer.  Lives on the caller's
@@ -104,6 +105,7 @@ int db_open(struct plugin_instance *pi, unsigned nconns, struct db **out,
 	pthread_cond_init(&db->wq_cv, NULL);
 	db->wq_max = DB_GROUP_MAX;
 	db->wconn.db = db;
+	db->wconn.writing = 1; /* it runs write transactions only */
 	for (unsigned i = 0; i < nconns; i++)
 		db->conns[i].db = db;
 	rc = db->ops->conn_open(db->self, &db->conns[0].drv, &ke);
@@ -177,6 +179,30 @@ uint32_t db_caps(const struct db *db)
 struct db *db_conn_db(const struct db_conn *c)
 {
 	return c->db;
+}
+
+const char *db_for_update(const struct db_conn *c)
+{
+	/* A single-writer engine has locked the whole database already. */
+	if (!c->writing || (c->db->ops->caps & KEEL_DB_CAP_SINGLE_WRITER))
+		return "";
+	return " FOR UPDATE";
+}
+
+const char *db_ignore_dup(const struct db_conn *c)
+{
+	/* MySQL rolls back only the failed statement: the caller's
+	 * KEEL_EEXIST check is enough there. */
+	if (strcmp(c->db->ops->dialect, "mysql") == 0)
+		return "";
+	return " ON CONFLICT DO NOTHING";
+}
+
+const char *db_skip_locked(const struct db_conn *c)
+{
+	if (!c->writing || !(c->db->ops->caps & KEEL_DB_CAP_SKIP_LOCKED))
+		return "";
+	return " FOR UPDATE SKIP LOCKED";
 }
 
 /* Check out a connection, opened ones first. */
@@ -259,7 +285,9 @@ static int db_tx_pool(struct db *db, uint32_t flags, int single, db_tx_fn fn,
 		}
 		rc = db->ops->begin(c->drv, flags, err);
 		if (rc == 0) {
+			c->writing = (flags & KEEL_DB_TX_WRITE) != 0;
 			rc = fn(c, arg, err);
+			c->writing = 0;
 			if (rc == 0)
 				rc = db->ops->commit(c->drv, err);
 			if (rc != 0) {

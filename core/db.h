@@ -92,6 +92,28 @@ int db_query(struct db_conn *c, const char *sql,
 /* The pool the connection came from. */
 struct db *db_conn_db(const struct db_conn *c);
 
+/*
+ * Row locks for read-then-write inside a write transaction, appended to a
+ * SELECT.  Server engines run at READ COMMITTED, where two transactions
+ * may read the same row and both write it; locking the row the decision
+ * rests on serialises them as SQLite's single writer does.  After waiting
+ * for a lock, later statements see the other transaction's commit.
+ *   db_for_update:  " FOR UPDATE" in a write transaction on a
+ *                   multi-writer engine, else "".
+ *   db_skip_locked: " FOR UPDATE SKIP LOCKED" where the engine has it
+ *                   (queue claims: take the next free row instead of
+ *                   waiting for a taken one), else "".
+ */
+const char *db_for_update(const struct db_conn *c);
+const char *db_skip_locked(const struct db_conn *c);
+
+/* Appended to an INSERT whose duplicate-key failure the caller ignores.
+ * On PostgreSQL a failed statement aborts the whole transaction, so the
+ * duplicate must not fail: " ON CONFLICT DO NOTHING" (also SQLite's).
+ * MySQL undoes only the statement: "" there, and the caller still treats
+ * KEEL_EEXIST as "already there". */
+const char *db_ignore_dup(const struct db_conn *c);
+
 /* Parameter constructors. */
 static inline struct keel_db_val db_int(int64_t i)
 {

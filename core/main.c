@@ -65,6 +65,11 @@ static const struct keel_config_key main_keeld_schema[] = {
 	MAIN_KEY("auto_migrate", KEEL_CFG_BOOL, 0, "true",
 	         "apply pending schema migrations at start (else run "
 	         "`keeld migrate`)"),
+	MAIN_RANGE("db_pool", KEEL_CFG_INT, "0", 0, 4096,
+	           "database connections; 0 = workers + 1"),
+	MAIN_RANGE("db_start_wait", KEEL_CFG_DURATION, "2m", 0, 86400000,
+	           "how long start-up retries an unreachable database; 0: "
+	           "fail at once"),
 	{NULL, 0, 0, NULL, NULL, 0, 0},
 };
 
@@ -824,9 +829,10 @@ static int main_load_plugins(struct main_state *st)
 	return 0;
 }
 
+/* Start every plugin but the database's (main_start_db). */
 static int main_start_plugins(struct main_state *st)
 {
-	for (size_t k = 0; k < UTIL_ARRAY_LEN(main_kinds); k++) {
+	for (size_t k = 1; k < UTIL_ARRAY_LEN(main_kinds); k++) {
 		int rc = plugin_instance_start(st->inst[k], st->err,
 		                               sizeof(st->err));
 		if (rc != 0)
@@ -876,10 +882,59 @@ static void main_cleanup(struct main_state *st)
 	rpc_shutdown();
 }
 
-/* Load and start the plugins and open a pool of nconns connections.
- * Returns 0 or a DAEMON_EXIT_* code with st->err set. */
+/*
+ * Start the db plugin and open the pool.  A database server that is not
+ * up yet (KEEL_EAGAIN: refused, starting, too many connections) is
+ * retried with backoff for [keeld] db_start_wait, saying so each time:
+ * keeld and its database are often started together.  SIGTERM or SIGINT
+ * ends the wait.  Returns 0 or KEEL_E* with st->err set.
+ */
+static int main_start_db(struct main_state *st, unsigned nconns)
+{
+	const struct keel_plugin *d = plugin_instance_desc(st->inst[0]);
+	int64_t wait_ms = 120000, waited = 0, delay = 250;
+	int rc, sig;
+
+	conf_int(st->keeld, "db_start_wait", &wait_ms);
+	for (int attempt = 1;; attempt++) {
+		rc = plugin_instance_start(st->inst[0], st->err,
+		                           sizeof(st->err));
+		if (rc == 0)
+			rc = db_open(st->inst[0], nconns, &st->db, st->err,
+			             sizeof(st->err));
+		if (rc == 0)
+			break;
+		if (rc != KEEL_EAGAIN || waited >= wait_ms)
+			return rc;
+		if (delay > wait_ms - waited)
+			delay = wait_ms - waited;
+		LOG_WARN("keeld",
+		         "database not reachable (attempt %d): %s; retrying in "
+		         "%lld ms, for up to [keeld] db_start_wait = %lld s",
+		         attempt, st->err, (long long)delay,
+		         (long long)(wait_ms / 1000));
+		sig = daemon_sleep(delay);
+		if (sig != 0) {
+			util_fmt(st->err, sizeof(st->err),
+			         "stopped by signal %d while waiting for the "
+			         "database",
+			         sig);
+			return KEEL_ECANCELLED;
+		}
+		waited += delay;
+		delay = delay * 2 > 8000 ? 8000 : delay * 2;
+	}
+	LOG_INFO("keeld", "db plugin %s %s started (%u connections)", d->name,
+	         d->version, nconns);
+	return 0;
+}
+
+/* Load and start the plugins and open a pool of nconns connections
+ * ([keeld] db_pool when set).  Returns 0 or a DAEMON_EXIT_* code with
+ * st->err set. */
 static int main_open_db(struct main_state *st, unsigned nconns)
 {
+	int64_t pool = 0;
 	int rc;
 
 	if (main_load_plugins(st) != 0)
@@ -891,12 +946,15 @@ static int main_open_db(struct main_state *st, unsigned nconns)
 		         st->data_dir, strerror(-rc));
 		return DAEMON_EXIT_CANTCREAT;
 	}
-	rc = main_start_plugins(st);
+	conf_int(st->keeld, "db_pool", &pool);
+	if (pool > 0 && nconns > 1)
+		nconns = (unsigned)pool;
+	rc = main_start_db(st, nconns);
+	if (rc == 0)
+		rc = main_start_plugins(st);
 	if (rc != 0)
 		return rc == KEEL_EINVAL ? DAEMON_EXIT_CONFIG
 		                         : DAEMON_EXIT_UNAVAILABLE;
-	if (db_open(st->inst[0], nconns, &st->db, st->err, sizeof(st->err)))
-		return DAEMON_EXIT_UNAVAILABLE;
 	{
 		int64_t g = 64;
 		conf_int(st->keeld, "group_commit_max", &g);

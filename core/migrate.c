@@ -417,15 +417,88 @@ static int migrate_render(const char *dialect, const char *sql, char *out,
 	return 0;
 }
 
+/* MySQL tables: InnoDB (transactions, row locks) and byte-wise
+ * comparison, so keys are case-sensitive as on the other engines. */
+#define MIGRATE_MYSQL_TABLE \
+	" ENGINE=InnoDB DEFAULT CHARSET=utf8mb4 COLLATE=utf8mb4_bin"
+
 static int migrate_exec(struct db_conn *c, const char *sql,
                         struct keel_err *err)
 {
+	const char *dialect = db_dialect(db_conn_db(c));
 	char buf[8192];
+	size_t n;
 
-	if (migrate_render(db_dialect(db_conn_db(c)), sql, buf, sizeof(buf)))
+	if (migrate_render(dialect, sql, buf,
+	                   sizeof(buf) - sizeof(MIGRATE_MYSQL_TABLE)))
 		return keel_err_set(err, KEEL_EINTERNAL,
 		                    "migration statement too long");
+	n = strlen(buf);
+	if (strcmp(dialect, "mysql") == 0 &&
+	    strncmp(buf, "CREATE TABLE", 12) == 0)
+		memcpy(buf + n, MIGRATE_MYSQL_TABLE, sizeof(MIGRATE_MYSQL_TABLE));
 	return db_exec(c, buf, NULL, 0, NULL, err);
+}
+
+/*
+ * Replicas started together must migrate once.  SQLite's write
+ * transaction (BEGIN IMMEDIATE) already excludes other processes.
+ * PostgreSQL takes a transaction-scoped advisory lock: its DDL is
+ * transactional, so lock, re-check, migrate and record commit together.
+ * MySQL commits each DDL statement by itself, so a session lock is held
+ * around the whole step instead and released by migrate_unlock (or by the
+ * server, should the connection die).
+ */
+#define MIGRATE_LOCK_KEY  "keel.migrate"
+#define MIGRATE_LOCK_WAIT 600 /* seconds: a long migration of a peer */
+
+static int migrate_int_row(void *arg, const struct keel_db_val *cols,
+                           size_t ncols)
+{
+	int64_t *v = arg;
+
+	*v = ncols > 0 && cols[0].type == KEEL_DB_INT ? cols[0].i : -1;
+	return 1;
+}
+
+static int migrate_lock(struct db_conn *c, struct keel_err *err)
+{
+	const char *dialect = db_dialect(db_conn_db(c));
+	struct keel_db_val a[2];
+	int64_t got = -1;
+	int rc;
+
+	if (strcmp(dialect, "postgres") == 0) {
+		/* Any constant key; this one spells "keel" in ASCII.  The
+		 * function returns void, which no driver decodes: ask for a
+		 * boolean instead. */
+		a[0] = db_int(0x6b65656c);
+		return db_query(c, "SELECT pg_advisory_xact_lock(?) IS NULL", a,
+		                1, migrate_int_row, &got, err);
+	}
+	if (strcmp(dialect, "mysql") != 0)
+		return 0;
+	a[0] = db_str(MIGRATE_LOCK_KEY);
+	a[1] = db_int(MIGRATE_LOCK_WAIT);
+	rc = db_query(c, "SELECT GET_LOCK(?, ?)", a, 2, migrate_int_row, &got,
+	              err);
+	if (rc == 0 && got != 1)
+		rc = keel_err_set(err, KEEL_ETIMEDOUT,
+		                  "waited %d s for another keeld's migration "
+		                  "(lock %s)",
+		                  MIGRATE_LOCK_WAIT, MIGRATE_LOCK_KEY);
+	return rc;
+}
+
+static void migrate_unlock(struct db_conn *c)
+{
+	struct keel_db_val a = db_str(MIGRATE_LOCK_KEY);
+	struct keel_err ignore = {0};
+	int64_t got = -1;
+
+	if (strcmp(db_dialect(db_conn_db(c)), "mysql") == 0)
+		db_query(c, "SELECT RELEASE_LOCK(?)", &a, 1, migrate_int_row,
+		         &got, &ignore);
 }
 
 static int migrate_max_row(void *arg, const struct keel_db_val *cols,
@@ -441,6 +514,7 @@ static int migrate_max_row(void *arg, const struct keel_db_val *cols,
 struct migrate_ctx {
 	const struct migration *m;
 	int current;
+	int skipped; /* another process applied it first */
 };
 
 static int migrate_version_tx(struct db_conn *c, void *arg,
@@ -449,12 +523,17 @@ static int migrate_version_tx(struct db_conn *c, void *arg,
 	struct migrate_ctx *x = arg;
 	int rc;
 
-	rc = migrate_exec(c, migrate_table, err);
-	if (rc != 0)
-		return rc;
+	/* Two replicas creating the table at once collide in PostgreSQL's
+	 * catalog even with IF NOT EXISTS. */
+	rc = migrate_lock(c, err);
+	if (rc == 0)
+		rc = migrate_exec(c, migrate_table, err);
 	x->current = 0;
-	return db_query(c, "SELECT MAX(version) FROM keel_migrations", NULL, 0,
-	                migrate_max_row, &x->current, err);
+	if (rc == 0)
+		rc = db_query(c, "SELECT MAX(version) FROM keel_migrations",
+		              NULL, 0, migrate_max_row, &x->current, err);
+	migrate_unlock(c);
+	return rc;
 }
 
 int migrate_current(struct db *db, char *err, size_t errlen)
@@ -472,20 +551,22 @@ int migrate_current(struct db *db, char *err, size_t errlen)
 	return x.current;
 }
 
-static int migrate_one_tx(struct db_conn *c, void *arg, struct keel_err *err)
+static int migrate_one_locked(struct db_conn *c, struct migrate_ctx *x,
+                              struct keel_err *err)
 {
-	struct migrate_ctx *x = arg;
 	struct keel_db_val args[3];
 	int current = 0, rc;
 
-	/* Re-check inside the transaction: another process may have
-	 * applied it meanwhile. */
+	/* Re-check under the lock: another process may have applied it
+	 * meanwhile. */
 	rc = db_query(c, "SELECT MAX(version) FROM keel_migrations", NULL, 0,
 	              migrate_max_row, &current, err);
 	if (rc != 0)
 		return rc;
-	if (current >= x->m->version)
+	if (current >= x->m->version) {
+		x->skipped = 1;
 		return 0;
+	}
 	for (const char *const *s = x->m->sql; *s != NULL; s++) {
 		rc = migrate_exec(c, *s, err);
 		if (rc != 0)
@@ -498,6 +579,19 @@ static int migrate_one_tx(struct db_conn *c, void *arg, struct keel_err *err)
 	               "INSERT INTO keel_migrations (version, name, "
 	               "applied_at) VALUES (?, ?, ?)",
 	               args, 3, NULL, err);
+}
+
+static int migrate_one_tx(struct db_conn *c, void *arg, struct keel_err *err)
+{
+	struct migrate_ctx *x = arg;
+	int rc;
+
+	x->skipped = 0;
+	rc = migrate_lock(c, err);
+	if (rc == 0)
+		rc = migrate_one_locked(c, x, err);
+	migrate_unlock(c);
+	return rc;
 }
 
 int migrate_apply(struct db *db, int *applied, char *err, size_t errlen)
@@ -530,6 +624,8 @@ int migrate_apply(struct db *db, int *applied, char *err, size_t errlen)
 			         ke.msg);
 			return rc;
 		}
+		if (x.skipped)
+			continue;
 		LOG_INFO("migrate", "applied migration %d (%s)",
 		         migrations[i].version, migrations[i].name);
 		n++;

@@ -29,13 +29,15 @@ int outbox_add(struct db_conn *c, const char *kind, const char *purpose,
 	    db_int(now_ms),
 	    db_int(now_ms),
 	};
+	char sql[256];
 	int rc;
 
-	rc = db_exec(c,
-	             "INSERT INTO outbox (kind, purpose, execution_id, payload, "
-	             "next_attempt_at, created_at, updated_at) VALUES (?, ?, ?, "
-	             "?, ?, ?, ?)",
-	             a, 7, NULL, err);
+	util_fmt(sql, sizeof(sql),
+	         "INSERT INTO outbox (kind, purpose, execution_id, payload, "
+	         "next_attempt_at, created_at, updated_at) VALUES (?, ?, ?, "
+	         "?, ?, ?, ?)%s",
+	         db_ignore_dup(c));
+	rc = db_exec(c, sql, a, 7, NULL, err);
 	if (rc == KEEL_EEXIST) {
 		memset(err, 0, sizeof(*err));
 		return 0;
@@ -89,6 +91,7 @@ static int outbox_claim_tx(struct db_conn *c, void *arg, struct keel_err *err)
 {
 	struct outbox_claim *x = arg;
 	struct keel_db_val a[5];
+	char sql[320];
 	int64_t changed = 0;
 	int rc;
 
@@ -99,12 +102,15 @@ static int outbox_claim_tx(struct db_conn *c, void *arg, struct keel_err *err)
 		a[0] = db_str(x->h[i].kind);
 		a[1] = db_int(x->now);
 		a[2] = db_int(x->now);
-		rc = db_query(c,
-		              "SELECT id, kind, purpose, execution_id, payload, "
-		              "attempts FROM outbox WHERE state = 0 AND kind = ? "
-		              "AND next_attempt_at <= ? AND lease_until <= ? "
-		              "ORDER BY next_attempt_at, id LIMIT 1",
-		              a, 3, outbox_claim_row, x, err);
+		/* Replicas skip rows another one is claiming rather
+		 * than queue behind its lock. */
+		util_fmt(sql, sizeof(sql),
+		         "SELECT id, kind, purpose, execution_id, payload, "
+		         "attempts FROM outbox WHERE state = 0 AND kind = ? AND "
+		         "next_attempt_at <= ? AND lease_until <= ? ORDER BY "
+		         "next_attempt_at, id LIMIT 1%s",
+		         db_skip_locked(c));
+		rc = db_query(c, sql, a, 3, outbox_claim_row, x, err);
 		if (rc != 0)
 			return rc;
 	}
@@ -252,6 +258,9 @@ int outbox_run_one(struct db *db, const struct outbox_cfg *cfg,
 	else if (f.outcome == OUTBOX_DEAD)
 		LOG_ERROR("outbox", "%s %s is dead after %d attempt(s): %s",
 		          x.row.kind, x.row.purpose, x.row.attempts, f.why);
+	else
+		LOG_DEBUG("outbox", "%s %s done by %s (attempt %d)",
+		          x.row.kind, x.row.purpose, owner, x.row.attempts);
 out:
 	arena_free(a);
 	return rc < 0 ? rc : 0;

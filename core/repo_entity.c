@@ -151,11 +151,24 @@ int repo_entity_get(struct db *db, struct arena *a, int resource_type,
 	return 0;
 }
 
+/* a: description, state, updated_at, then the key (4 values). */
+static int repo_entity_update_row(struct db_conn *c,
+                                  const struct keel_db_val *a,
+                                  int64_t *changed, struct keel_err *err)
+{
+	return db_exec(c,
+	               "UPDATE named_entity_metadata SET description = ?, "
+	               "state = ?, updated_at = ? WHERE resource_type = ? AND "
+	               "project = ? AND domain = ? AND name = ?",
+	               a, 7, changed, err);
+}
+
 static int repo_entity_update_tx(struct db_conn *c, void *arg,
                                  struct keel_err *err)
 {
 	struct repo_entity_op *o = arg;
 	struct keel_db_val a[9];
+	char sql[256];
 	int64_t changed = 0;
 	int rc = repo_entity_exists(c, o, err);
 
@@ -172,11 +185,7 @@ static int repo_entity_update_tx(struct db_conn *c, void *arg,
 	a[4] = db_str(o->project);
 	a[5] = db_str(o->domain);
 	a[6] = db_str(o->name);
-	rc = db_exec(c,
-	             "UPDATE named_entity_metadata SET description = ?, "
-	             "state = ?, updated_at = ? WHERE resource_type = ? AND "
-	             "project = ? AND domain = ? AND name = ?",
-	             a, 7, &changed, err);
+	rc = repo_entity_update_row(c, a, &changed, err);
 	if (rc != 0 || changed > 0)
 		return rc;
 	a[0] = db_int(o->rt);
@@ -188,14 +197,28 @@ static int repo_entity_update_tx(struct db_conn *c, void *arg,
 	a[6] = db_int(o->state);
 	a[7] = db_int(o->now);
 	a[8] = db_int(o->now);
-	rc = db_exec(c,
-	             "INSERT INTO named_entity_metadata (resource_type, project, "
-	             "domain, name, org, description, state, created_at, "
-	             "updated_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
-	             a, 9, NULL, err);
-	/* MySQL counts an UPDATE that changes nothing as 0 rows: the row
-	 * exists and already holds these values. */
-	return rc == KEEL_EEXIST ? 0 : rc;
+	util_fmt(sql, sizeof(sql),
+	         "INSERT INTO named_entity_metadata (resource_type, project, "
+	         "domain, name, org, description, state, created_at, "
+	         "updated_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)%s",
+	         db_ignore_dup(c));
+	rc = db_exec(c, sql, a, 9, &changed, err);
+	if (rc == KEEL_EEXIST)
+		changed = 0;
+	else if (rc != 0)
+		return rc;
+	if (changed > 0)
+		return 0;
+	/* Another writer inserted the row since the UPDATE found none:
+	 * this request is the later one, so its values win. */
+	a[0] = db_str(o->description);
+	a[1] = db_int(o->state);
+	a[2] = db_int(o->now);
+	a[3] = db_int(o->rt);
+	a[4] = db_str(o->project);
+	a[5] = db_str(o->domain);
+	a[6] = db_str(o->name);
+	return repo_entity_update_row(c, a, &changed, err);
 }
 
 int repo_entity_update(struct db *db, int resource_type, const char *project,

@@ -212,10 +212,13 @@ int repo_exec_insert(struct db_conn *c, struct repo_exec *e,
 		                                                : "")};
 		/* A label and a deprecated tag of the same name: the label
 		 * (first) wins. */
-		rc = db_exec(c,
-		             "INSERT INTO execution_tags (execution_id, tag_key, "
-		             "tag_value) VALUES (?, ?, ?)",
-		             t, 3, NULL, err);
+		char sql[160];
+
+		util_fmt(sql, sizeof(sql),
+		         "INSERT INTO execution_tags (execution_id, tag_key, "
+		         "tag_value) VALUES (?, ?, ?)%s",
+		         db_ignore_dup(c));
+		rc = db_exec(c, sql, t, 3, NULL, err);
 		if (rc == KEEL_EEXIST)
 			continue;
 		if (rc != 0)
@@ -240,9 +243,11 @@ static int repo_exec_one_row(void *arg, const struct keel_db_val *cols,
 	return x->rc != 0 ? x->rc : 1;
 }
 
-int repo_exec_read(struct db_conn *c, struct arena *a, const char *project,
-                   const char *domain, const char *name,
-                   struct repo_exec *out, struct keel_err *err)
+/* lock: take the row lock for a read-then-write (db_for_update). */
+static int repo_exec_read_key(struct db_conn *c, struct arena *a,
+                              const char *project, const char *domain,
+                              const char *name, int lock,
+                              struct repo_exec *out, struct keel_err *err)
 {
 	struct repo_exec_one x = {a, out, 0, 0};
 	struct keel_db_val k[3] = {db_str(project), db_str(domain),
@@ -252,8 +257,8 @@ int repo_exec_read(struct db_conn *c, struct arena *a, const char *project,
 
 	util_fmt(sql, sizeof(sql),
 	         "SELECT %s FROM executions e WHERE e.project = ? AND "
-	         "e.domain = ? AND e.name = ?",
-	         repo_exec_select);
+	         "e.domain = ? AND e.name = ?%s",
+	         repo_exec_select, lock ? db_for_update(c) : "");
 	rc = db_query(c, sql, k, 3, repo_exec_one_row, &x, err);
 	if (rc != 0)
 		return rc == KEEL_ENOMEM
@@ -266,16 +271,18 @@ int repo_exec_read(struct db_conn *c, struct arena *a, const char *project,
 	return 0;
 }
 
-int repo_exec_read_id(struct db_conn *c, struct arena *a, int64_t id,
-                      struct repo_exec *out, struct keel_err *err)
+static int repo_exec_read_byid(struct db_conn *c, struct arena *a,
+                               int64_t id, int lock, struct repo_exec *out,
+                               struct keel_err *err)
 {
 	struct repo_exec_one x = {a, out, 0, 0};
 	struct keel_db_val k = db_int(id);
 	char sql[1024];
 	int rc;
 
-	util_fmt(sql, sizeof(sql), "SELECT %s FROM executions e WHERE e.id = ?",
-	         repo_exec_select);
+	util_fmt(sql, sizeof(sql),
+	         "SELECT %s FROM executions e WHERE e.id = ?%s",
+	         repo_exec_select, lock ? db_for_update(c) : "");
 	rc = db_query(c, sql, &k, 1, repo_exec_one_row, &x, err);
 	if (rc != 0)
 		return rc == KEEL_ENOMEM
@@ -285,6 +292,32 @@ int repo_exec_read_id(struct db_conn *c, struct arena *a, int64_t id,
 		return keel_err_set(err, KEEL_ENOTFOUND,
 		                    "execution %lld not found", (long long)id);
 	return 0;
+}
+
+int repo_exec_read(struct db_conn *c, struct arena *a, const char *project,
+                   const char *domain, const char *name,
+                   struct repo_exec *out, struct keel_err *err)
+{
+	return repo_exec_read_key(c, a, project, domain, name, 0, out, err);
+}
+
+int repo_exec_lock(struct db_conn *c, struct arena *a, const char *project,
+                   const char *domain, const char *name,
+                   struct repo_exec *out, struct keel_err *err)
+{
+	return repo_exec_read_key(c, a, project, domain, name, 1, out, err);
+}
+
+int repo_exec_read_id(struct db_conn *c, struct arena *a, int64_t id,
+                      struct repo_exec *out, struct keel_err *err)
+{
+	return repo_exec_read_byid(c, a, id, 0, out, err);
+}
+
+int repo_exec_lock_id(struct db_conn *c, struct arena *a, int64_t id,
+                      struct repo_exec *out, struct keel_err *err)
+{
+	return repo_exec_read_byid(c, a, id, 1, out, err);
 }
 
 struct repo_exec_get_ctx {

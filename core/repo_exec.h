@@ -86,6 +86,16 @@ int repo_exec_read(struct db_conn *c, struct arena *a, const char *project,
                    struct repo_exec *out, struct keel_err *err);
 int repo_exec_read_id(struct db_conn *c, struct arena *a, int64_t id,
                       struct repo_exec *out, struct keel_err *err);
+/* The same, locking the row until the write transaction ends (a no-op on
+ * single-writer engines): for reads whose row the transaction rewrites.
+ * Every event of an execution locks its row first, so events of one
+ * execution (and the node and task rows under it) apply one at a time on
+ * every engine. */
+int repo_exec_lock(struct db_conn *c, struct arena *a, const char *project,
+                   const char *domain, const char *name,
+                   struct repo_exec *out, struct keel_err *err);
+int repo_exec_lock_id(struct db_conn *c, struct arena *a, int64_t id,
+                      struct repo_exec *out, struct keel_err *err);
 
 /* The same in a read transaction of its own. */
 int repo_exec_get(struct db *db, struct arena *a, const char *project,

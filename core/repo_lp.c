@@ -85,6 +85,32 @@ static int repo_lp_change(struct db_conn *c, const struct repo_lp_set *s,
 	               a, 8, NULL, err);
 }
 
+static int repo_lp_ignore_row(void *arg, const struct keel_db_val *cols,
+                              size_t ncols)
+{
+	(void)arg;
+	(void)cols;
+	(void)ncols;
+	return 0;
+}
+
+int repo_lp_lock_name(struct db_conn *c, const char *project,
+                      const char *domain, const char *name,
+                      struct keel_err *err)
+{
+	struct keel_db_val a[3] = {db_str(project), db_str(domain),
+	                           db_str(name)};
+	char sql[160];
+
+	if (db_for_update(c)[0] == '\0')
+		return 0;
+	util_fmt(sql, sizeof(sql),
+	         "SELECT id FROM launch_plans WHERE project = ? AND domain = ? "
+	         "AND name = ?%s",
+	         db_for_update(c));
+	return db_query(c, sql, a, 3, repo_lp_ignore_row, NULL, err);
+}
+
 static int repo_lp_set_tx(struct db_conn *c, void *arg, struct keel_err *err)
 {
 	struct repo_lp_set *s = arg;
@@ -95,6 +121,11 @@ static int repo_lp_set_tx(struct db_conn *c, void *arg, struct keel_err *err)
 	s->nactive = 0;
 	for (int i = 0; i < 4; i++)
 		a[i] = db_str(s->key[i]);
+	/* Two activations of one name run one after the other, and the
+	 * second sees which version the first left active. */
+	rc = repo_lp_lock_name(c, s->key[0], s->key[1], s->key[2], err);
+	if (rc != 0)
+		return rc;
 	rc = db_query(c,
 	              "SELECT id, schedule_type FROM launch_plans WHERE "
 	              "project = ? AND domain = ? AND name = ? AND version = ?",

@@ -33,6 +33,14 @@ int repo_lp_set_state(struct db *db, const char *project, const char *domain,
                       const uint8_t *schedule, size_t len,
                       struct keel_err *err);
 
+/* In a write transaction on a multi-writer engine, lock every version of
+ * the launch plan name (db_for_update); a no-op elsewhere.  Serialises
+ * activations, and launches under a concurrency limit. */
+struct db_conn;
+int repo_lp_lock_name(struct db_conn *c, const char *project,
+                      const char *domain, const char *name,
+                      struct keel_err *err);
+
 /* One pending schedule change, for the scheduler and for tests. */
 struct repo_lp_change {
 	int64_t id, launch_plan_id;

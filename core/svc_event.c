@@ -210,7 +210,7 @@ static int svc_ev_wf_tx(struct db_conn *dc, void *arg, struct keel_err *err)
 	int undefined = nw == FLYTEIDL__CORE__WORKFLOW_EXECUTION__PHASE__UNDEFINED;
 
 	x->verdict = SVC_EV_OK;
-	rc = repo_exec_read(dc, c->arena, ev->execution_id->project,
+	rc = repo_exec_lock(dc, c->arena, ev->execution_id->project,
 	                    ev->execution_id->domain, ev->execution_id->name,
 	                    row, err);
 	if (rc != 0)
@@ -540,7 +540,7 @@ static int svc_ev_node_tx(struct db_conn *dc, void *arg, struct keel_err *err)
 
 	x->verdict = SVC_EV_OK;
 	x->missing = NULL;
-	rc = repo_exec_read(dc, c->arena, eid->project, eid->domain, eid->name,
+	rc = repo_exec_lock(dc, c->arena, eid->project, eid->domain, eid->name,
 	                    &x->exec, err);
 	if (rc != 0)
 		return rc;
@@ -1147,7 +1147,7 @@ static int svc_ev_task_tx(struct db_conn *dc, void *arg, struct keel_err *err)
 
 	x->verdict = SVC_EV_OK;
 	x->missing = NULL;
-	rc = repo_exec_read(dc, c->arena, eid->project, eid->domain, eid->name,
+	rc = repo_exec_lock(dc, c->arena, eid->project, eid->domain, eid->name,
 	                    &exec, err);
 	if (rc == KEEL_ENOTFOUND)
 		x->missing = "execution";

@@ -41,6 +41,7 @@
 #include "log.h"
 #include "outbox.h"
 #include "repo_list.h"
+#include "repo_lp.h"
 #include "repo_node.h"
 #include "repo_ver.h"
 #include "svc.h"
@@ -1049,8 +1050,13 @@ static int svc_exec_create_tx(struct db_conn *c, void *arg,
 
 	w->over_limit = 0;
 	if (w->conc_max > 0) {
-		/* In the writing transaction, so two launches cannot both
-		 * squeeze under the limit (Flyte Admin's check races). */
+		/* In the writing transaction, under the launch plan's lock,
+		 * so two launches cannot both squeeze under the limit
+		 * (Flyte Admin's check races). */
+		rc = repo_lp_lock_name(c, w->row.project, w->row.domain,
+		                       w->row.launch_plan_name, err);
+		if (rc != 0)
+			return rc;
 		rc = repo_exec_count_active(c, w->row.project, w->row.domain,
 		                            w->row.launch_plan_name, &w->active,
 		                            err);
@@ -1700,17 +1706,40 @@ static int svc_list_executions(struct call *c, const ProtobufCMessage *req,
 	return 0;
 }
 
+/* Times an update or terminate reloads the execution when events keep
+ * changing it under the request. */
+#define SVC_EXEC_UPDATE_TRIES 4
+
 struct svc_exec_update {
+	struct arena *a;
 	struct repo_exec *row;
 	const char *abort_purpose; /* terminate: queue an abort */
+	/* The closure the request's decision rests on, as loaded. */
+	const uint8_t *seen;
+	size_t seen_len;
+	int stale; /* the row changed since: decide again */
 };
 
+/* Write back a row decided on outside the transaction, unless it changed
+ * meanwhile (an event may land between the load and the write). */
 static int svc_exec_update_tx(struct db_conn *c, void *arg,
                               struct keel_err *err)
 {
 	struct svc_exec_update *u = arg;
-	int rc = repo_exec_update(c, u->row, err);
+	struct repo_exec cur;
+	int rc;
 
+	u->stale = 0;
+	rc = repo_exec_lock_id(c, u->a, u->row->id, &cur, err);
+	if (rc != 0)
+		return rc;
+	if (cur.closure_len != u->seen_len ||
+	    (u->seen_len > 0 && memcmp(cur.closure, u->seen, u->seen_len))) {
+		u->stale = 1;
+		return keel_err_set(err, KEEL_EABORTED,
+		                    "execution changed concurrently");
+	}
+	rc = repo_exec_update(c, u->row, err);
 	if (rc != 0 || u->abort_purpose == NULL)
 		return rc;
 	return outbox_add(c, OUTBOX_ABORT, u->abort_purpose, u->row->id, NULL,
@@ -1723,15 +1752,18 @@ static int svc_update_execution(struct call *c, const ProtobufCMessage *req,
 	const Flyteidl__Admin__ExecutionUpdateRequest *r =
 	    (const Flyteidl__Admin__ExecutionUpdateRequest *)req;
 	Flyteidl__Admin__ExecutionClosure *cl;
-	struct svc_exec_update u = {0};
+	struct svc_exec_update u = {.a = c->arena};
 	struct repo_exec row;
 	struct keel_err err = {0};
 	int64_t now = util_now_ms();
-	int rc;
+	int rc, tries = 0;
 
+again:
 	rc = svc_exec_load(c, r->id, &row);
 	if (rc != 0)
 		return rc;
+	u.seen = row.closure;
+	u.seen_len = row.closure_len;
 	if (r->state != FLYTEIDL__ADMIN__EXECUTION_STATE__EXECUTION_ACTIVE &&
 	    r->state != FLYTEIDL__ADMIN__EXECUTION_STATE__EXECUTION_ARCHIVED)
 		return call_error(c, RPC_INVALID_ARGUMENT,
@@ -1756,8 +1788,10 @@ static int svc_update_execution(struct call *c, const ProtobufCMessage *req,
 		return call_error(c, RPC_RESOURCE_EXHAUSTED, "out of memory");
 	u.row = &row;
 	rc = db_tx(c->svc->db, KEEL_DB_TX_WRITE, svc_exec_update_tx, &u, &err);
+	if (u.stale && ++tries < SVC_EXEC_UPDATE_TRIES)
+		goto again;
 	if (rc != 0)
-		return call_fail(c, rc, err.msg);
+		return call_fail(c, u.stale ? KEEL_EAGAIN : rc, err.msg);
 	*resp = call_new(c, &flyteidl__admin__execution_update_response__descriptor);
 	return *resp ? 0 : call_error(c, RPC_RESOURCE_EXHAUSTED, "out of memory");
 }
@@ -1785,15 +1819,18 @@ static int svc_terminate_execution(struct call *c, const ProtobufCMessage *req,
 	    (const Flyteidl__Admin__ExecutionTerminateRequest *)req;
 	Flyteidl__Admin__ExecutionClosure *cl;
 	Flyteidl__Admin__AbortMetadata *am;
-	struct svc_exec_update u = {0};
+	struct svc_exec_update u = {.a = c->arena};
 	struct repo_exec row;
 	struct keel_err err = {0};
 	int64_t now = util_now_ms();
-	int rc, phase;
+	int rc, phase, tries = 0;
 
+again:
 	rc = svc_exec_load(c, r->id, &row);
 	if (rc != 0)
 		return rc;
+	u.seen = row.closure;
+	u.seen_len = row.closure_len;
 	phase = svc_wf_phase_parse(row.phase);
 	if (svc_wf_phase_terminal(phase)) {
 		rc = call_error(c, RPC_FAILED_PRECONDITION,
@@ -1830,8 +1867,10 @@ static int svc_terminate_execution(struct call *c, const ProtobufCMessage *req,
 	if (u.abort_purpose == NULL)
 		return call_error(c, RPC_RESOURCE_EXHAUSTED, "out of memory");
 	rc = db_tx(c->svc->db, KEEL_DB_TX_WRITE, svc_exec_update_tx, &u, &err);
+	if (u.stale && ++tries < SVC_EXEC_UPDATE_TRIES)
+		goto again; /* e.g. it has just finished: decide again */
 	if (rc != 0)
-		return call_fail(c, rc, err.msg);
+		return call_fail(c, u.stale ? KEEL_EAGAIN : rc, err.msg);
 	outbox_kick(c->svc->outbox);
 	*resp = call_new(c,
 	                 &flyteidl__admin__execution_terminate_response__descriptor);
@@ -1983,7 +2022,7 @@ static int svc_exec_worker_phase(struct db_conn *c, struct arena *a,
 	int64_t now = util_now_ms();
 	int rc;
 
-	rc = repo_exec_read_id(c, a, exec_id, &row, err);
+	rc = repo_exec_lock_id(c, a, exec_id, &row, err);
 	if (rc == KEEL_ENOTFOUND)
 		return 0;
 	if (rc != 0)
@@ -2308,7 +2347,7 @@ static int svc_exec_launch_done(void *arg, struct db_conn *c,
 	struct repo_exec row;
 	int rc;
 
-	rc = repo_exec_read_id(c, r->arena, r->execution_id, &row, err);
+	rc = repo_exec_lock_id(c, r->arena, r->execution_id, &row, err);
 	if (rc == KEEL_ENOTFOUND)
 		return 0;
 	if (rc != 0)

@@ -19,13 +19,18 @@
 #include "testdb.h"
 #include "util.h"
 
-static int testdb_args(struct conf_section *s, const char *args)
+/* Fill s from "key=value;..." args; database (when not NULL) replaces
+ * the args' own database key. */
+static int testdb_args(struct conf_section *s, const char *args,
+                       const char *database)
 {
 	char *copy, *save = NULL, *kv;
 	int rc = 0;
 
-	if (args == NULL || *args == '\0')
-		return 0;
+	if (database != NULL)
+		rc = conf_section_set(s, "database", database);
+	if (args == NULL || *args == '\0' || rc != 0)
+		return rc;
 	copy = util_strdup(args);
 	if (copy == NULL)
 		return KEEL_ENOMEM;
@@ -35,9 +40,82 @@ static int testdb_args(struct conf_section *s, const char *args)
 		if (eq == NULL)
 			continue;
 		*eq = '\0';
+		if (database != NULL && strcmp(kv, "database") == 0)
+			continue;
 		rc = conf_section_set(s, kv, eq + 1);
 	}
 	free(copy);
+	return rc;
+}
+
+/* A started instance of t->plugin configured from args (and database). */
+static int testdb_instance(struct testdb *t, const char *database,
+                           struct plugin_instance **out, char *err,
+                           size_t errlen)
+{
+	struct conf_section *s = conf_section_new("db");
+	int rc;
+
+	*out = NULL;
+	if (s == NULL ||
+	    testdb_args(s, getenv("KEEL_TEST_DB_ARGS"), database) != 0) {
+		conf_section_free(s);
+		util_fmt(err, errlen, "out of memory");
+		return KEEL_ENOMEM;
+	}
+	rc = plugin_instance_new(t->plugin, s, t->dir, out, err, errlen);
+	if (rc == 0)
+		rc = plugin_instance_start(*out, err, errlen);
+	conf_section_free(s);
+	if (rc != 0) {
+		plugin_instance_free(*out);
+		*out = NULL;
+	}
+	return rc;
+}
+
+/* One statement outside any transaction (CREATE DATABASE refuses to run
+ * in one) on a connection of its own. */
+static int testdb_admin_exec(struct plugin_instance *pi, const char *sql,
+                             char *err, size_t errlen)
+{
+	const struct keel_db_ops *ops = plugin_instance_ops(pi);
+	struct keel_db_conn *c = NULL;
+	struct keel_err ke = {0};
+	int rc;
+
+	rc = ops->conn_open(plugin_instance_self(pi), &c, &ke);
+	if (rc == 0)
+		rc = ops->exec(c, sql, NULL, 0, NULL, &ke);
+	ops->conn_close(c);
+	if (rc != 0)
+		util_fmt(err, errlen, "%s: %s", sql, ke.msg);
+	return rc;
+}
+
+/*
+ * Server engines: every testdb_open gets a database of its own, created
+ * through the database KEEL_TEST_DB_ARGS names and dropped by
+ * testdb_close, so suites start empty as they do on SQLite.
+ */
+static int testdb_server_db(struct testdb *t, char *err, size_t errlen)
+{
+	static unsigned seq;
+	char sql[160];
+	int rc;
+
+	rc = testdb_instance(t, NULL, &t->admin, err, errlen);
+	if (rc != 0)
+		return rc;
+	util_fmt(t->dbname, sizeof(t->dbname), "keel_t%ld_%u", (long)getpid(),
+	         __atomic_add_fetch(&seq, 1, __ATOMIC_RELAXED));
+	util_fmt(sql, sizeof(sql), "CREATE DATABASE %s%s", t->dbname,
+	         strcmp(t->driver, "mysql") == 0
+	             ? " CHARACTER SET utf8mb4 COLLATE utf8mb4_bin"
+	             : "");
+	rc = testdb_admin_exec(t->admin, sql, err, errlen);
+	if (rc != 0)
+		t->dbname[0] = '\0';
 	return rc;
 }
 
@@ -47,7 +125,6 @@ int testdb_open(struct testdb *t, unsigned nconns, char *err, size_t errlen)
 	const char *pdir = getenv("KEEL_PLUGIN_DIR");
 	const char *bdir = getenv("KEEL_BUILDDIR");
 	char plugin_dir[512], path[700];
-	struct conf_section *s = NULL;
 	int rc;
 
 	memset(t, 0, sizeof(*t));
@@ -75,15 +152,13 @@ int testdb_open(struct testdb *t, unsigned nconns, char *err, size_t errlen)
 	                 err, errlen);
 	if (rc != 0)
 		goto fail;
-	s = conf_section_new("db");
-	if (s == NULL || testdb_args(s, getenv("KEEL_TEST_DB_ARGS")) != 0) {
-		rc = KEEL_ENOMEM;
-		goto fail;
+	if (strcmp(driver, "sqlite") != 0) {
+		rc = testdb_server_db(t, err, errlen);
+		if (rc != 0)
+			goto fail;
 	}
-	rc = plugin_instance_new(t->plugin, s, t->dir, &t->inst, err, errlen);
-	if (rc != 0)
-		goto fail;
-	rc = plugin_instance_start(t->inst, err, errlen);
+	rc = testdb_instance(t, t->dbname[0] ? t->dbname : NULL, &t->inst, err,
+	                     errlen);
 	if (rc != 0)
 		goto fail;
 	rc = db_open(t->inst, nconns, &t->db, err, errlen);
@@ -92,10 +167,8 @@ int testdb_open(struct testdb *t, unsigned nconns, char *err, size_t errlen)
 	rc = migrate_apply(t->db, NULL, err, errlen);
 	if (rc != 0)
 		goto fail;
-	conf_section_free(s);
 	return 0;
 fail:
-	conf_section_free(s);
 	testdb_close(t);
 	return rc;
 }
@@ -106,6 +179,17 @@ void testdb_close(struct testdb *t)
 
 	db_close(t->db);
 	plugin_instance_free(t->inst);
+	if (t->admin != NULL && t->dbname[0] != '\0') {
+		char sql[160], err[512];
+
+		util_fmt(sql, sizeof(sql), "DROP DATABASE IF EXISTS %s%s",
+		         t->dbname,
+		         strcmp(t->driver, "postgres") == 0 ? " WITH (FORCE)"
+		                                            : "");
+		if (testdb_admin_exec(t->admin, sql, err, sizeof(err)) != 0)
+			fprintf(stderr, "# %s\n", err);
+	}
+	plugin_instance_free(t->admin);
 	plugin_close(t->plugin);
 	if (t->dir[0] != '\0') {
 		util_fmt(cmd, sizeof(cmd), "rm -rf '%s'", t->dir);

@@ -5,7 +5,8 @@
  * from KEEL_TEST_DB_ARGS as "key=value;key=value" (so the same suites run
  * against PostgreSQL or MariaDB servers started by the test scripts).  For
  * sqlite a fresh temporary directory holds the database and is removed by
- * testdb_close().  Plugins load from KEEL_PLUGIN_DIR, default
+ * testdb_close(); on a server each testdb_open() creates a database of
+ * its own (through the one the args name) and testdb_close() drops it.  Plugins load from KEEL_PLUGIN_DIR, default
  * $KEEL_BUILDDIR/.libs.
  */
 #ifndef KEEL_TESTS_TESTDB_H
@@ -25,6 +26,10 @@ struct testdb {
 	struct db *db;
 	char dir[256];
 	char driver[64];
+	/* Server engines: the instance on KEEL_TEST_DB_ARGS' database that
+	 * creates and drops this test's own database, dbname. */
+	struct plugin_instance *admin;
+	char dbname[64];
 };
 
 /* 0 on success; otherwise a KEEL_E* code with err set.  Returns

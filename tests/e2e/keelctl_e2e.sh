@@ -15,6 +15,7 @@
 #
 # Environment: KEEL_BUILDDIR, KEEL_SRCDIR (set by `make check`).
 . "${KEEL_SRCDIR:-.}/tests/common/tap.sh"
+. "${KEEL_SRCDIR:-.}/tests/common/dbserver.sh"
 
 builddir=${KEEL_BUILDDIR:-.}
 keeld="$builddir/keeld"
@@ -22,6 +23,8 @@ keelctl="$builddir/keelctl"
 pid=
 tmp=$(mktemp -d "${TMPDIR:-/tmp}/keel-e2e.XXXXXX") || exit 99
 sock="ipc://$tmp/data/keeld.sock"
+# Empty on SQLite; a fresh database under the server suites.
+dbs_test_ini >"$tmp/keel.ini" || exit 99
 
 cleanup() {
 	if [ -n "$pid" ] && kill -0 "$pid" 2>/dev/null; then
@@ -55,7 +58,8 @@ kc() {
 
 # start_keeld LOG: start keeld in the background, wait until it answers.
 start_keeld() {
-	"$keeld" --data-dir "$tmp/data" --plugin-dir "$builddir/.libs" \
+	"$keeld" -c "$tmp/keel.ini" --data-dir "$tmp/data" \
+		--plugin-dir "$builddir/.libs" \
 		--grpc-listen 127.0.0.1:0 --http-listen 127.0.0.1:0 \
 		2> "$1" &
 	pid=$!

@@ -12,6 +12,7 @@
 # Environment: KEEL_BUILDDIR, KEEL_SRCDIR (set by `make check`).
 . "${KEEL_SRCDIR:-.}/tests/common/tap.sh"
 . "${KEEL_SRCDIR:-.}/tests/common/proc.sh"
+. "${KEEL_SRCDIR:-.}/tests/common/dbserver.sh"
 
 builddir=${KEEL_BUILDDIR:-.}
 keeld="$builddir/keeld"
@@ -48,6 +49,7 @@ sock="ipc://$tmp/data/keeld.sock"
 mkdir -p "$tmp/data" "$tmp/reg"
 printf '%s\n' '[grpc]' 'listen = off' '[http]' 'listen = 127.0.0.1:0' \
 	'[executions]' 'target = none' > "$tmp/keel.ini"
+dbs_test_ini >>"$tmp/keel.ini" || exit 99
 
 # kc ARGS...: run keelctl against our keeld; sets rc, out, err.
 kc() {

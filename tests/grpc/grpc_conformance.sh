@@ -18,6 +18,7 @@
 # No node: skipped.  npm ci failing: an ERROR (Bail out!) with npm's output.
 . "$KEEL_SRCDIR/tests/common/tap.sh"
 . "$KEEL_SRCDIR/tests/common/proc.sh"
+. "$KEEL_SRCDIR/tests/common/dbserver.sh"
 
 src="$KEEL_SRCDIR/tests/grpc"
 work="$KEEL_BUILDDIR/tests/grpc/node"
@@ -113,6 +114,7 @@ printf '%s\n' '[http]' 'allow_cors = true' "allowed_origins = $cors_origin" \
 	'[executions]' 'target = none' 'outbox_workers = 0' 'cluster = c-a' \
 	>"$tmp/keel.ini" ||
 	bail "cannot write $tmp/keel.ini"
+dbs_test_ini >>"$tmp/keel.ini" || bail "cannot create a test database"
 mkdir -p "$tmp/data"
 "$keeld" -c "$tmp/keel.ini" --data-dir "$tmp/data" \
 	--plugin-dir "$KEEL_BUILDDIR/.libs" \

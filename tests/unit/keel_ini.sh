@@ -7,7 +7,16 @@ out=$("$KEEL_BUILDDIR/keeld" --plugin-dir "$KEEL_BUILDDIR/.libs" config-template
 	    -e "s|$KEEL_CONF_LOCALSTATEDIR/lib/keel|/var/lib/keel|g")
 ok $? "keeld config-template runs"
 want=$(cat "$KEEL_SRCDIR/etc/keel.ini")
-if [ "$out" = "$want" ]; then
+# The file documents every plugin; a build without some of them (their
+# libraries missing) prints less, so it can only check a full build.
+missing=
+for kp in $(sed -n "s/^; --- \([a-z]*\) plugin '\([a-z0-9_]*\)'.*/\1_\2/p" \
+	"$KEEL_SRCDIR/etc/keel.ini"); do
+	[ -f "$KEEL_BUILDDIR/.libs/$kp.so" ] || missing="$missing $kp.so"
+done
+if [ -n "$missing" ]; then
+	skip "etc/keel.ini is up to date" "not built here:$missing"
+elif [ "$out" = "$want" ]; then
 	ok 0 "etc/keel.ini is up to date"
 else
 	ok 1 "etc/keel.ini is up to date (run 'make update-keel-ini')"

@@ -781,13 +781,16 @@ static int sqlite_configure(void *self, const struct keel_config *cfg,
 	db->busy_ms = (int)busy;
 	db->stmt_cache = (size_t)stmts;
 
-	/* A negative cache_size is in KiB rather than pages. */
+	/* A negative cache_size is in KiB rather than pages.  LIKE compares
+	 * case-sensitively, as on PostgreSQL (Flyte Admin's engine) and on
+	 * MySQL with utf8mb4_bin: a filter means the same on every engine. */
 	n = snprintf(db->pragmas, sizeof(db->pragmas),
 	             "PRAGMA journal_mode=WAL;"
 	             "PRAGMA synchronous=%s;"
 	             "PRAGMA foreign_keys=%s;"
 	             "PRAGMA cache_size=-%lld;"
-	             "PRAGMA mmap_size=%lld;",
+	             "PRAGMA mmap_size=%lld;"
+	             "PRAGMA case_sensitive_like=ON;",
 	             sync_mode, fk ? "on" : "off", (long long)(cache / 1024),
 	             (long long)mmap);
 	if (n < 0 || (size_t)n >= sizeof(db->pragmas))

@@ -258,6 +258,9 @@ struct keel_config_key {
  * and joins them.  The core calls destroy after any successful create, even
  * when a later step failed, and calls stop before destroy whenever start was
  * called; stop must be idempotent and safe after a failed start.
+ * One exception to "at most once": a start that returns KEEL_EAGAIN (its
+ * backend is not reachable yet) may be called again, after a delay, so it
+ * must leave the instance as it found it.
  */
 struct keel_plugin {
 	uint32_t magic;           /* KEEL_PLUGIN_MAGIC */
