@@ -285,7 +285,7 @@ int main(int argc, char **argv)
 		long n = sysconf(_SC_NPROCESSORS_ONLN);
 		ag.max_tasks = n > 0 ? n : 2;
 	}
-	rc = agent_mkdirs(ag.state_dir);
+	rc = pu_mkdirs(ag.state_dir, 0750);
 	if (rc != 0 || realpath(ag.state_dir, state) == NULL) {
 		agent_log("error", "cannot create the state directory %s: %s",
 		          ag.state_dir, strerror(rc ? rc : errno));

@@ -33,6 +33,8 @@
 
 #include <keel/keel_client.h>
 
+#include "plugutil.h"
+
 struct arun;
 
 struct agent {
@@ -54,9 +56,6 @@ struct agent {
 /* Logging to stderr (the plugin points it at <state_dir>/agent.log). */
 void agent_log(const char *level, const char *fmt, ...)
     __attribute__((format(printf, 2, 3)));
-
-/* mkdir -p with mode 0750; 0 or an errno. */
-int agent_mkdirs(const char *path);
 
 /* Accept a serialized keel.local.v1.LaunchRequest: persist it, start its
  * run.  *existed when the execution was already accepted.  0, or -1 with

@@ -520,29 +520,6 @@ static int ar_node_event(struct ar_node *nd, int phase,
 	return ar_event(r, AR_M("CreateNodeEvent"), &q.base);
 }
 
-/* ---- task nodes ---------------------------------------------------- */
-
-int agent_mkdirs(const char *path)
-{
-	char tmp[PATH_MAX];
-	size_t n = strlen(path);
-
-	if (n >= sizeof(tmp))
-		return ENAMETOOLONG;
-	memcpy(tmp, path, n + 1);
-	for (char *p = tmp + 1; *p; p++) {
-		if (*p != '/')
-			continue;
-		*p = '\0';
-		if (mkdir(tmp, 0750) != 0 && errno != EEXIST)
-			return errno;
-		*p = '/';
-	}
-	if (mkdir(tmp, 0750) != 0 && errno != EEXIST)
-		return errno;
-	return 0;
-}
-
 static int ar_write_msg(const char *path, const ProtobufCMessage *m)
 {
 	size_t n = protobuf_c_message_get_packed_size(m);
@@ -771,9 +748,9 @@ static void ar_attempt(struct ar_node *nd, const Flyteidl__Core__TaskTemplate *t
 	memset(res, 0, sizeof(*res));
 	snprintf(dir, sizeof(dir), "%s/nodes/%s/%u", r->dir, nd->uid, attempt);
 	snprintf(outp, sizeof(outp), "%s/out", dir);
-	if (agent_mkdirs(outp) != 0 ||
+	if (pu_mkdirs(outp, 0750) != 0 ||
 	    snprintf(outp, sizeof(outp), "%s/raw", dir) < 0 ||
-	    agent_mkdirs(outp) != 0) {
+	    pu_mkdirs(outp, 0750) != 0) {
 		res->phase = FLYTEIDL__CORE__NODE_EXECUTION__PHASE__FAILED;
 		res->err = ar_error(r, "AgentError", 2,
 		                    "cannot create %s: %s", dir, strerror(errno));
@@ -1836,7 +1813,7 @@ int agent_run_launch(struct agent *ag, const uint8_t *req, size_t len,
 		keel__local__v1__launch_request__free_unpacked(q, NULL);
 		return -1;
 	}
-	if (agent_mkdirs(r->dir) != 0 || ar_write_file(path, req, len) != 0) {
+	if (pu_mkdirs(r->dir, 0750) != 0 || ar_write_file(path, req, len) != 0) {
 		snprintf(err, errlen, "cannot write %s: %s", path,
 		         strerror(errno));
 		*code = 13;

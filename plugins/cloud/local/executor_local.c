@@ -39,6 +39,7 @@
 #include <keel/keel_executor.h>
 
 #include "keel/local/v1/agent.pb-c.h"
+#include "plugutil.h"
 
 #define LX_VERSION "0.1.0"
 #define LX_MAGIC   0x4c584543u /* "LXEC" */
@@ -442,31 +443,6 @@ static int lx_caps(void *self, struct keel_exec_caps *caps,
 	return 0;
 }
 
-/* ---------------------------------------------------------------------
- * Starting and supervising the agent
- * ------------------------------------------------------------------- */
-
-static int lx_mkdirs(const char *path)
-{
-	char tmp[PATH_MAX];
-	size_t n = strlen(path);
-
-	if (n >= sizeof(tmp))
-		return ENAMETOOLONG;
-	memcpy(tmp, path, n + 1);
-	for (char *p = tmp + 1; *p; p++) {
-		if (*p != '/')
-			continue;
-		*p = '\0';
-		if (mkdir(tmp, 0750) != 0 && errno != EEXIST)
-			return errno;
-		*p = '/';
-	}
-	if (mkdir(tmp, 0750) != 0 && errno != EEXIST)
-		return errno;
-	return 0;
-}
-
 /* fork + exec the agent; its output goes to its log file.  The agent
  * daemonises nothing: it is our child and we reap it. */
 static pid_t lx_spawn(struct lx *x, struct keel_err *err)
@@ -649,7 +625,7 @@ static int lx_start(void *self, struct keel_err *err)
 		                    x->listen, ebuf);
 	if (!x->spawn)
 		return 0; /* an agent elsewhere: calls retry until it answers */
-	rc = lx_mkdirs(x->state_dir);
+	rc = pu_mkdirs(x->state_dir, 0750);
 	if (rc != 0)
 		return keel_err_set(err, KEEL_EINTERNAL,
 		                    "state_dir = %s: cannot create it: %s",

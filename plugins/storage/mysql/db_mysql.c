@@ -48,6 +48,8 @@
 
 #include <keel/keel_db.h>
 
+#include "plugutil.h"
+
 #define DB_MYSQL_VERSION "0.1.0"
 
 /* SKIP LOCKED, which the driver advertises, arrived in these releases. */
@@ -309,44 +311,6 @@ static void my_set_sys(struct keel_err *err, unsigned sys)
 		err->sys = (int32_t)sys;
 }
 
-/*
- * Copy the start of sql into buf for an error message: whitespace runs
- * become one space and a cut is marked with "...", never inside a UTF-8
- * sequence.  SQL text carries no secrets: values are always bound.
- */
-static void my_snippet(char *buf, size_t bufsz, const char *sql)
-{
-	size_t n = 0, max = bufsz - 4; /* room for "..." and the NUL */
-	int space = 0;
-
-	if (sql == NULL) {
-		buf[0] = '\0';
-		return;
-	}
-	while (*sql == ' ' || *sql == '\t' || *sql == '\n' || *sql == '\r')
-		sql++;
-	for (; *sql != '\0' && n < max; sql++) {
-		if (*sql == ' ' || *sql == '\t' || *sql == '\n' ||
-		    *sql == '\r') {
-			space = 1;
-			continue;
-		}
-		if (space && n + 1 < max)
-			buf[n++] = ' ';
-		space = 0;
-		buf[n++] = *sql;
-	}
-	if (*sql != '\0') {
-		while (n > 0 && ((unsigned char)buf[n - 1] & 0xc0) == 0x80)
-			n--;
-		if (n > 0 && ((unsigned char)buf[n - 1] & 0xc0) == 0xc0)
-			n--;
-		memcpy(buf + n, "...", 3);
-		n += 3;
-	}
-	buf[n] = '\0';
-}
-
 /* The error of a connection that was lost earlier: no round trip. */
 static int my_fail_gone(struct keel_db_conn *c, struct keel_err *err)
 {
@@ -386,7 +350,7 @@ static int my_fail(struct keel_db_conn *c, unsigned no, const char *msg,
 		no = 2013; /* CR_SERVER_LOST: the client said nothing */
 	if (gone && c->gone == 0)
 		c->gone = no;
-	my_snippet(snip, sizeof(snip), sql);
+	pu_sql_snippet(snip, sizeof(snip), sql);
 	keel_err_set(err, code, "%s: %s (error %u, SQLSTATE %s; sql: %s)", what,
 	             msg, no, sqlstate, snip);
 	/* sys on KEEL_EAGAIN means "reconnect" to the core. */
@@ -502,18 +466,6 @@ static int my_is_dml(const char *sql)
  * Statement cache
  * ------------------------------------------------------------------- */
 
-/* FNV-1a, 64 bit. */
-static uint64_t my_hash(const char *s)
-{
-	uint64_t h = 0xcbf29ce484222325u;
-
-	for (; *s != '\0'; s++) {
-		h ^= (unsigned char)*s;
-		h *= 0x100000001b3u;
-	}
-	return h;
-}
-
 /* Drop the statement; the result buffers stay for the next one. */
 static void my_slot_clear(struct my_slot *s)
 {
@@ -575,7 +527,7 @@ static int my_stmt_get(struct keel_db_conn *c, const char *sql,
                        struct keel_err *err)
 {
 	struct my_slot *victim = NULL;
-	uint64_t h = my_hash(sql);
+	uint64_t h = pu_fnv1a64(sql);
 	char snip[MY_SNIPPET + 4];
 	MYSQL_STMT *st = NULL;
 	char *key = NULL;
@@ -606,7 +558,7 @@ static int my_stmt_get(struct keel_db_conn *c, const char *sql,
 
 	len = my_stmt_len(sql);
 	if (len < 0) {
-		my_snippet(snip, sizeof(snip), sql);
+		pu_sql_snippet(snip, sizeof(snip), sql);
 		return keel_err_set(err, KEEL_EINVAL,
 		                    "more than one statement (sql: %s)", snip);
 	}
@@ -678,7 +630,7 @@ static int my_bind_params(struct keel_db_conn *c, struct my_slot *s,
 	size_t i, total = 0;
 
 	if (want != nargs) {
-		my_snippet(snip, sizeof(snip), sql);
+		pu_sql_snippet(snip, sizeof(snip), sql);
 		return keel_err_set(err, KEEL_EINVAL,
 		                    "statement takes %lu parameters, %zu given "
 		                    "(sql: %s)",
@@ -735,7 +687,7 @@ static int my_bind_params(struct keel_db_conn *c, struct my_slot *s,
 	/* The server drops a connection that sends a larger packet, and the
 	 * core would retry it on a new one. */
 	if (c->max_packet > 0 && total > c->max_packet - MY_PACKET_SLACK) {
-		my_snippet(snip, sizeof(snip), sql);
+		pu_sql_snippet(snip, sizeof(snip), sql);
 		return keel_err_set(
 		    err, KEEL_ENOMEM,
 		    "parameters of %zu bytes do not fit the "
@@ -747,7 +699,7 @@ static int my_bind_params(struct keel_db_conn *c, struct my_slot *s,
 	return KEEL_OK;
 
 bad_arg:
-	my_snippet(snip, sizeof(snip), sql);
+	pu_sql_snippet(snip, sizeof(snip), sql);
 	return keel_err_set(err, KEEL_EINVAL,
 	                    "parameter %zu: bad value (type %u, %zu bytes "
 	                    "at %s) (sql: %s)",
@@ -1141,7 +1093,7 @@ static int my_rows(struct keel_db_conn *c, struct my_slot *s, const char *sql,
 			goto out_free_meta;
 		}
 		if (rc < 0) {
-			my_snippet(snip, sizeof(snip), sql);
+			pu_sql_snippet(snip, sizeof(snip), sql);
 			keel_err_set(err, rc,
 			             "row callback aborted with %d (sql: %s)",
 			             rc, snip);
@@ -1232,7 +1184,7 @@ static int my_run_text(struct keel_db_conn *c, const char *sql, size_t nargs,
 	size_t n;
 	int rc = KEEL_OK;
 
-	my_snippet(snip, sizeof(snip), sql);
+	pu_sql_snippet(snip, sizeof(snip), sql);
 	if (nargs > 0)
 		return keel_err_set(err, KEEL_EINTERNAL,
 		                    "the server cannot prepare this statement "

@@ -51,6 +51,8 @@
 
 #include <keel/keel_db.h>
 
+#include "plugutil.h"
+
 #define DB_PG_VERSION "0.1.0"
 
 /* The oldest server release the driver accepts.  What it uses (ON
@@ -194,13 +196,6 @@ static void pg_squeeze(char *buf, size_t bufsz, const char *s, size_t max)
 		n += 3;
 	}
 	buf[n] = '\0';
-}
-
-/* The start of sql for an error message.  SQL text carries no secrets:
- * values are always sent apart. */
-static void pg_snippet(char *buf, size_t bufsz, const char *sql)
-{
-	pg_squeeze(buf, bufsz, sql, DB_PG_SNIPPET);
 }
 
 /* The server's own encoding of a SQLSTATE (MAKE_SQLSTATE): a stable,
@@ -361,7 +356,7 @@ static int pg_fail(struct keel_db_conn *c, const PGresult *res,
 
 	pg_squeeze(m, sizeof(m), primary, 150);
 	pg_squeeze(d, sizeof(d), detail, 70);
-	pg_snippet(snip, sizeof(snip), sql);
+	pu_sql_snippet(snip, sizeof(snip), sql);
 	keel_err_set(err, code, "%s: %s%s%s [%s] (sql: %s)", what, m,
 	             d[0] != '\0' ? ": " : "", d, st != NULL ? st : "no state",
 	             snip);
@@ -573,7 +568,7 @@ static int pg_params(struct keel_db_conn *c, const char *sql,
 	size_t i;
 
 	if (nargs > DB_PG_MAX_PARAMS) {
-		pg_snippet(snip, sizeof(snip), sql);
+		pu_sql_snippet(snip, sizeof(snip), sql);
 		return keel_err_set(err, KEEL_EINVAL,
 		                    "%zu parameters: more than PostgreSQL "
 		                    "allows (%d) (sql: %s)",
@@ -628,7 +623,7 @@ static int pg_params(struct keel_db_conn *c, const char *sql,
 	return KEEL_OK;
 
 bad_arg:
-	pg_snippet(snip, sizeof(snip), sql);
+	pu_sql_snippet(snip, sizeof(snip), sql);
 	return keel_err_set(err, KEEL_EINVAL,
 	                    "parameter %zu: bad value (type %u, %zu bytes "
 	                    "at %s) (sql: %s)",
@@ -649,7 +644,7 @@ static int pg_check_sql(struct keel_db_conn *c, const char *sql, size_t nargs,
 	pg_scan_sql(sql, scs == NULL || strcmp(scs, "on") == 0, &s);
 	if (s.nstmts == 1 && s.nparams == nargs)
 		return KEEL_OK;
-	pg_snippet(snip, sizeof(snip), sql);
+	pu_sql_snippet(snip, sizeof(snip), sql);
 	if (s.nstmts == 0)
 		return keel_err_set(err, KEEL_EINVAL,
 		                    "empty statement (sql: %s)", snip);
@@ -665,18 +660,6 @@ static int pg_check_sql(struct keel_db_conn *c, const char *sql, size_t nargs,
 /* ---------------------------------------------------------------------
  * Statement cache
  * ------------------------------------------------------------------- */
-
-/* FNV-1a, 64 bit. */
-static uint64_t pg_hash(const char *s)
-{
-	uint64_t h = 0xcbf29ce484222325u;
-
-	for (; *s != '\0'; s++) {
-		h ^= (unsigned char)*s;
-		h *= 0x100000001b3u;
-	}
-	return h;
-}
 
 static void pg_slot_clear(struct pg_slot *s)
 {
@@ -781,7 +764,7 @@ static int pg_stmt_get(struct keel_db_conn *c, const char *sql, size_t nargs,
                        struct pg_slot **slot, int *hit, struct keel_err *err)
 {
 	struct pg_slot *victim = NULL, *found = NULL;
-	uint64_t h = pg_hash(sql);
+	uint64_t h = pu_fnv1a64(sql);
 	char name[32], *key = NULL;
 	Oid *types = NULL;
 	size_t i;
@@ -947,7 +930,7 @@ static int pg_run(struct keel_db_conn *c, const char *sql,
 	case PGRES_COPY_OUT:
 	case PGRES_COPY_BOTH:
 		pg_end_copy(c, st);
-		pg_snippet(snip, sizeof(snip), sql);
+		pu_sql_snippet(snip, sizeof(snip), sql);
 		rc = keel_err_set(err, KEEL_EINVAL,
 		                  "COPY is not supported (sql: %s)", snip);
 		break;
@@ -1217,7 +1200,7 @@ static int pg_row(struct keel_db_conn *c, const PGresult *res, int r,
 			v->n = n;
 			break;
 		default:
-			pg_snippet(snip, sizeof(snip), sql);
+			pu_sql_snippet(snip, sizeof(snip), sql);
 			return keel_err_set(err, KEEL_EINTERNAL,
 			                    "column \"%s\" has type OID %u, "
 			                    "which the driver does not decode; "
@@ -1229,7 +1212,7 @@ static int pg_row(struct keel_db_conn *c, const PGresult *res, int r,
 	return KEEL_OK;
 
 bad_value:
-	pg_snippet(snip, sizeof(snip), sql);
+	pu_sql_snippet(snip, sizeof(snip), sql);
 	return keel_err_set(err, KEEL_EINTERNAL,
 	                    "column \"%s\": malformed binary value of type "
 	                    "OID %u (%d bytes) (sql: %s)",
@@ -1290,7 +1273,7 @@ static int pg_query(struct keel_db_conn *c, const char *sql,
 			goto out_clear;
 		}
 		if (rc < 0) {
-			pg_snippet(snip, sizeof(snip), sql);
+			pu_sql_snippet(snip, sizeof(snip), sql);
 			keel_err_set(err, rc,
 			             "row callback aborted with %d (sql: %s)",
 			             rc, snip);

@@ -30,6 +30,8 @@
 
 #include <keel/keel_db.h>
 
+#include "plugutil.h"
+
 #define DB_SQLITE_VERSION "0.1.0"
 
 /* RETURNING, which the driver advertises, arrived in SQLite 3.35.0. */
@@ -126,51 +128,13 @@ static int sqlite_map(int src)
 	}
 }
 
-/*
- * Copy the start of sql into buf for an error message: whitespace runs
- * become one space and a cut is marked with "...", never inside a UTF-8
- * sequence.  SQL text carries no secrets: values are always bound.
- */
-static void sqlite_snippet(char *buf, size_t bufsz, const char *sql)
-{
-	size_t n = 0, max = bufsz - 4; /* room for "..." and the NUL */
-	int space = 0;
-
-	if (sql == NULL) {
-		buf[0] = '\0';
-		return;
-	}
-	while (*sql == ' ' || *sql == '\t' || *sql == '\n' || *sql == '\r')
-		sql++;
-	for (; *sql != '\0' && n < max; sql++) {
-		if (*sql == ' ' || *sql == '\t' || *sql == '\n' ||
-		    *sql == '\r') {
-			space = 1;
-			continue;
-		}
-		if (space && n + 1 < max)
-			buf[n++] = ' ';
-		space = 0;
-		buf[n++] = *sql;
-	}
-	if (*sql != '\0') {
-		while (n > 0 && ((unsigned char)buf[n - 1] & 0xc0) == 0x80)
-			n--;
-		if (n > 0 && ((unsigned char)buf[n - 1] & 0xc0) == 0xc0)
-			n--;
-		memcpy(buf + n, "...", 3);
-		n += 3;
-	}
-	buf[n] = '\0';
-}
-
 /* Fill err from the handle's last error and return the mapped code. */
 static int sqlite_fail(struct keel_db_conn *c, int src, int code,
                        const char *what, const char *sql, struct keel_err *err)
 {
 	char snip[DB_SQLITE_SNIPPET + 4];
 
-	sqlite_snippet(snip, sizeof(snip), sql);
+	pu_sql_snippet(snip, sizeof(snip), sql);
 	keel_err_set(err, code, "%s: %s (sql: %s)", what, sqlite3_errmsg(c->h),
 	             snip);
 	if (err != NULL)
@@ -187,18 +151,6 @@ static int sqlite_fail_step(struct keel_db_conn *c, int src, const char *sql,
 /* ---------------------------------------------------------------------
  * Statement cache
  * ------------------------------------------------------------------- */
-
-/* FNV-1a, 64 bit. */
-static uint64_t sqlite_hash(const char *s)
-{
-	uint64_t h = 0xcbf29ce484222325u;
-
-	for (; *s != '\0'; s++) {
-		h ^= (unsigned char)*s;
-		h *= 0x100000001b3u;
-	}
-	return h;
-}
 
 static void sqlite_slot_clear(struct sqlite_slot *s)
 {
@@ -230,7 +182,7 @@ static int sqlite_prepare(struct keel_db_conn *c, const char *sql,
 			code = KEEL_EINTERNAL;
 		return sqlite_fail(c, src, code, "prepare", sql, err);
 	}
-	sqlite_snippet(snip, sizeof(snip), sql);
+	pu_sql_snippet(snip, sizeof(snip), sql);
 	if (st == NULL)
 		return keel_err_set(err, KEEL_EINVAL,
 		                    "empty statement (sql: %s)", snip);
@@ -260,7 +212,7 @@ static int sqlite_stmt_get(struct keel_db_conn *c, const char *sql,
                            struct keel_err *err)
 {
 	struct sqlite_slot *victim = NULL;
-	uint64_t h = sqlite_hash(sql);
+	uint64_t h = pu_fnv1a64(sql);
 	sqlite3_stmt *fresh = NULL;
 	char *key;
 	size_t i;
@@ -336,7 +288,7 @@ static int sqlite_bind(struct keel_db_conn *c, sqlite3_stmt *st,
 	int src;
 
 	if (want < 0 || (size_t)want != nargs) {
-		sqlite_snippet(snip, sizeof(snip), sql);
+		pu_sql_snippet(snip, sizeof(snip), sql);
 		return keel_err_set(err, KEEL_EINVAL,
 		                    "statement takes %d parameters, %zu given "
 		                    "(sql: %s)",
@@ -383,7 +335,7 @@ static int sqlite_bind(struct keel_db_conn *c, sqlite3_stmt *st,
 	return KEEL_OK;
 
 bad_arg:
-	sqlite_snippet(snip, sizeof(snip), sql);
+	pu_sql_snippet(snip, sizeof(snip), sql);
 	return keel_err_set(err, KEEL_EINVAL,
 	                    "parameter %zu: bad value (type %u, %zu bytes "
 	                    "at %s) (sql: %s)",
@@ -528,7 +480,7 @@ static int sqlite_query(struct keel_db_conn *c, const char *sql,
 			goto out_put_stmt;
 		}
 		if (rc < 0) {
-			sqlite_snippet(snip, sizeof(snip), sql);
+			pu_sql_snippet(snip, sizeof(snip), sql);
 			keel_err_set(err, rc,
 			             "row callback aborted with %d (sql: %s)",
 			             rc, snip);
