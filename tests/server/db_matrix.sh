@@ -24,9 +24,11 @@ so=$b/.libs/db_$kind.so
 c_suites="tests/conformance/db_conformance tests/repo/repo_suite
 	tests/unit/svc_test tests/unit/task_test tests/unit/workflow_test
 	tests/unit/exec_test tests/unit/signal_test tests/unit/rest_test
-	tests/unit/api_nng_test tests/unit/api_wedge_test"
-sh_suites="tests/e2e/keelctl_e2e.sh tests/e2e/keelctl_exec.sh
-	tests/e2e/local_exec.sh tests/grpc/grpc_conformance.sh"
+	tests/unit/api_nng_test"
+# api_wedge.sh runs api_wedge_test without leak detection (it says why).
+sh_suites="tests/unit/api_wedge.sh tests/e2e/keelctl_e2e.sh
+	tests/e2e/keelctl_exec.sh tests/e2e/local_exec.sh
+	tests/grpc/grpc_conformance.sh"
 
 DBS_DIR=
 cleanup() { dbs_stop; }
