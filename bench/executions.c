@@ -30,7 +30,10 @@
 #include <protobuf-c/protobuf-c.h>
 
 #include <keel/keel_client.h>
+#include <nng/nng.h>
+#include <nng/protocol/reqrep0/req.h>
 
+#include "dbprobe.h"
 #include "drivers.h"
 #include "fabench.h"
 #include "flyteidl/admin/event.pb-c.h"
@@ -40,6 +43,7 @@
 #include "flyteidl/admin/task.pb-c.h"
 #include "flyteidl/admin/workflow.pb-c.h"
 #include "pbjson.h"
+#include "probes.h"
 
 #define EX_ADMIN   "/flyteidl.service.AdminService/"
 #define EX_PROJECT "bench-exec"
@@ -293,13 +297,21 @@ static const char ex_event_json[] =
     "\"outputUri\":\"s3://bench-exec/metadata/n0/outputs.pb\","
     "\"eventVersion\":1}}";
 
+enum ex_mode { EX_CREATE, EX_EVENTS, EX_GET };
+
+static const char *const ex_workloads[] = {"CreateExecution",
+                                           "CreateNodeEvent", "GetExecution"};
+
 struct ex_gen {
 	struct reqgen g;     /* first: what the drivers see */
-	int events;          /* 0: CreateExecution, 1: CreateNodeEvent */
+	enum ex_mode mode;
 	atomic_ullong *seq;  /* names and node ids, shared by the run */
 	atomic_uint streams; /* opened so far: picks an execution */
-	char (*execs)[48];   /* events: an execution per producer */
+	char (*execs)[48];   /* events: an execution per producer; get:
+	                        the executions read */
 	unsigned nexecs;
+	uint8_t **gets; /* get: a packed request per execution */
+	size_t *get_lens;
 };
 
 struct ex_stream {
@@ -308,6 +320,7 @@ struct ex_stream {
 	char *own_a, *own_b; /* m's strings swapped out, put back to free */
 	char name[48], node[32];
 	int succeeded; /* events: the next one ends node[] */
+	uint64_t rng;  /* get: picks the execution */
 	uint8_t *buf;
 	size_t cap;
 };
@@ -319,7 +332,7 @@ static void ex_stream_close(void *arg)
 	if (s == NULL)
 		return;
 	if (s->m != NULL) {
-		if (s->g->events) {
+		if (s->g->mode == EX_EVENTS) {
 			Flyteidl__Admin__NodeExecutionEventRequest *r =
 			    (void *)s->m;
 			r->event->id->node_id = s->own_a;
@@ -341,7 +354,8 @@ static void *ex_stream_open(struct reqgen *rg, char *err, size_t errlen)
 {
 	struct ex_gen *g = (struct ex_gen *)rg;
 	struct ex_stream *s = calloc(1, sizeof(*s));
-	const char *json = g->events ? ex_event_json : ex_create_json;
+	int events = g->mode == EX_EVENTS;
+	const char *json = events ? ex_event_json : ex_create_json;
 	unsigned k;
 
 	if (s == NULL) {
@@ -349,13 +363,18 @@ static void *ex_stream_open(struct reqgen *rg, char *err, size_t errlen)
 		return NULL;
 	}
 	s->g = g;
+	if (g->mode == EX_GET) {
+		/* The requests are packed once; a client only picks. */
+		s->rng = (now_ns() ^ (uint64_t)(uintptr_t)s) | 1;
+		return s;
+	}
 	if (pbjson_decode(
-	        g->events
+	        events
 	            ? &flyteidl__admin__node_execution_event_request__descriptor
 	            : &flyteidl__admin__execution_create_request__descriptor,
 	        json, strlen(json), NULL, NULL, &s->m, err, errlen) != 0)
 		goto fail;
-	if (g->events) {
+	if (events) {
 		Flyteidl__Admin__NodeExecutionEventRequest *r = (void *)s->m;
 		/* Producer k reports on execution k (of this round's). */
 		k = atomic_fetch_add(&g->streams, 1) % g->nexecs;
@@ -380,7 +399,17 @@ static int ex_stream_next(void *arg, const uint8_t **req, size_t *len,
 	struct ex_stream *s = arg;
 	size_t n;
 
-	if (s->g->events) {
+	if (s->g->mode == EX_GET) {
+		/* A random one of the set-up's executions (xorshift). */
+		uint64_t x = s->rng, k;
+		x ^= x << 13, x ^= x >> 7, x ^= x << 17;
+		s->rng = x;
+		k = x % s->g->nexecs;
+		*req = s->g->gets[k];
+		*len = s->g->get_lens[k];
+		return 0;
+	}
+	if (s->g->mode == EX_EVENTS) {
 		Flyteidl__Admin__NodeExecutionEventRequest *r = (void *)s->m;
 		Flyteidl__Event__NodeExecutionEvent *ev = r->event;
 		struct timespec ts;
@@ -553,10 +582,10 @@ static int ex_register(struct keel_client *kc, char *err, size_t errlen)
 	return 0;
 }
 
-/* The executions the producers report on, one each, made before any
- * window. */
+/* The executions the producers report on, one each, or GetExecution
+ * reads, made before any window; their names start with prefix. */
 static int ex_make_execs(struct keel_client *kc, struct ex_gen *g, unsigned n,
-                         char *err, size_t errlen)
+                         char prefix, char *err, size_t errlen)
 {
 	char json[1024], msg[RES_ERRLEN];
 	int rc;
@@ -568,8 +597,8 @@ static int ex_make_execs(struct keel_client *kc, struct ex_gen *g, unsigned n,
 	}
 	g->nexecs = n;
 	for (unsigned i = 0; i < n; i++) {
-		snprintf(g->execs[i], sizeof(g->execs[i]), "e%s-%u", ex_token,
-		         i);
+		snprintf(g->execs[i], sizeof(g->execs[i]), "%c%s-%u", prefix,
+		         ex_token, i);
 		snprintf(json, sizeof(json),
 		         "{" EX_PD
 		         ",\"name\":\"%s\",\"spec\":{\"launchPlan\":" EX_LP_ID
@@ -589,6 +618,46 @@ static int ex_make_execs(struct keel_client *kc, struct ex_gen *g, unsigned n,
 	return 0;
 }
 
+/* GetExecution's requests, one per execution of g, packed once. */
+static int ex_pack_gets(struct ex_gen *g, char *err, size_t errlen)
+{
+	Flyteidl__Admin__WorkflowExecutionGetRequest r =
+	    FLYTEIDL__ADMIN__WORKFLOW_EXECUTION_GET_REQUEST__INIT;
+	Flyteidl__Core__WorkflowExecutionIdentifier id =
+	    FLYTEIDL__CORE__WORKFLOW_EXECUTION_IDENTIFIER__INIT;
+
+	g->gets = calloc(g->nexecs, sizeof(*g->gets));
+	g->get_lens = calloc(g->nexecs, sizeof(*g->get_lens));
+	if (g->gets == NULL || g->get_lens == NULL)
+		goto oom;
+	id.project = (char *)EX_PROJECT;
+	id.domain = (char *)"development";
+	r.id = &id;
+	for (unsigned i = 0; i < g->nexecs; i++) {
+		id.name = g->execs[i];
+		g->get_lens[i] =
+		    flyteidl__admin__workflow_execution_get_request__get_packed_size(
+		        &r);
+		if ((g->gets[i] = malloc(g->get_lens[i] + 1)) == NULL)
+			goto oom;
+		flyteidl__admin__workflow_execution_get_request__pack(
+		    &r, g->gets[i]);
+	}
+	return 0;
+oom:
+	snprintf(err, errlen, "out of memory");
+	return -1;
+}
+
+static void ex_gen_free(struct ex_gen *g)
+{
+	for (unsigned i = 0; g->gets != NULL && i < g->nexecs; i++)
+		free(g->gets[i]);
+	free(g->gets);
+	free(g->get_lens);
+	free(g->execs);
+}
+
 /* ---- the cells ------------------------------------------------------------
  */
 
@@ -599,7 +668,34 @@ struct ex_leg {
 	uint64_t nops;
 	double secs, cpu, cpu_ops;
 	int cpu_ok;
+	double db, db_ops; /* the database server's CPU (opts.db_pid) */
+	int db_ok;
 };
+
+static struct ex_leg *ex_leg_new(const struct opts *o, int keeld)
+{
+	struct ex_leg *l = calloc(1, sizeof(*l));
+
+	if (l != NULL) {
+		l->cpu_ok = keeld && o->server_pid > 0;
+		l->db_ok = o->db_pid > 0;
+	}
+	return l;
+}
+
+/* Add a round's totals (every leg, and a probe's pool over the run). */
+static void ex_leg_pool(struct ex_leg *l, const struct round_res *res)
+{
+	hist_merge(&l->all, &res->h);
+	l->nops += res->ops;
+	l->secs += res->secs;
+	if (res->db_cpu_us >= 0) {
+		l->db += res->db_cpu_us;
+		l->db_ops += (double)res->ops;
+	} else {
+		l->db_ok = 0;
+	}
+}
 
 static void ex_leg_add(struct ex_leg *l, unsigned r,
                        const struct round_res *res)
@@ -607,9 +703,7 @@ static void ex_leg_add(struct ex_leg *l, unsigned r,
 	l->ops[r] = res->ops_per_s;
 	l->p50[r] = res->p50_us;
 	l->p99[r] = (double)hist_quantile(&res->h, 0.99) / 1000.0;
-	hist_merge(&l->all, &res->h);
-	l->nops += res->ops;
-	l->secs += res->secs;
+	ex_leg_pool(l, res);
 	if (res->cpu_us >= 0) {
 		l->cpu += res->cpu_us;
 		l->cpu_ops += (double)res->ops;
@@ -618,46 +712,166 @@ static void ex_leg_add(struct ex_leg *l, unsigned r,
 	}
 }
 
+static double ex_db_per_op(const struct ex_leg *l)
+{
+	return l->db_ok && l->db_ops > 0 ? l->db / l->db_ops : NAN;
+}
+
+/*
+ * A limit probe: what runs in the probe's half of a round.  sqlite-commit
+ * (one thread), or on a database server the insert probe at the cell's
+ * client count, the select probe, and for GetExecution the door's
+ * transport probe.  The database probes pool their rounds over the run
+ * into a cell of their own at the end.
+ */
+struct ex_probe {
+	const char *name; /* the limit: sqlite-commit, pg-insert, ... */
+	const char *what; /* its pooled cell's workload: commit, insert, ... */
+	const struct driver *d;
+	const struct target *t;
+	unsigned clients;
+	struct dbprobe *keys; /* select: read the key range first */
+	int pooled;
+	struct ex_leg *all; /* every round of the run */
+	unsigned rounds;
+};
+
+#define EX_MAX_PROBES 16
+/* GetExecution reads among this many executions made in the set-up. */
+#define EX_GETS 256
+
 struct ex_env {
 	const struct opts *o;
 	struct keel_client *kc; /* nng: one socket, a context per client */
-	struct target probe;
-	struct ex_leg *probe_all; /* every probe round of the run */
-	unsigned probe_rounds;
-	double settle_s; /* keeld busy after the windows, in all */
+	unsigned maxc;
+	struct target commit; /* sqlite-commit's database */
+	struct dbprobe *db;   /* a database server's probes, or NULL */
+	struct ex_probe probes[EX_MAX_PROBES];
+	unsigned nprobes;
+	/* the transport probes (GetExecution's round trip) */
+	struct probe_tcp *tcp_echo;
+	struct probe_nng *nng_echo;
+	struct target t_tcp, t_nng;
+	int nng_sock_open;
+	double settle_s; /* keeld (and the server) busy after the legs */
 };
+
+/* The probe name at clients, made on first use (d NULL: listed only, for
+ * a skipped run).  NULL when the table is full or out of memory. */
+static struct ex_probe *ex_probe_get(struct ex_env *e, const char *name,
+                                     const char *what, const struct driver *d,
+                                     const struct target *t, unsigned clients,
+                                     int pooled)
+{
+	struct ex_probe *p;
+
+	for (unsigned i = 0; i < e->nprobes; i++)
+		if (strcmp(e->probes[i].name, name) == 0 &&
+		    e->probes[i].clients == clients)
+			return &e->probes[i];
+	if (e->nprobes == EX_MAX_PROBES)
+		return NULL;
+	p = &e->probes[e->nprobes];
+	memset(p, 0, sizeof(*p));
+	p->name = name;
+	p->what = what;
+	p->d = d;
+	p->t = t;
+	p->clients = clients;
+	p->pooled = pooled;
+	if ((p->all = ex_leg_new(e->o, 0)) == NULL)
+		return NULL;
+	e->nprobes++;
+	return p;
+}
+
+static const char *ex_db_probe_name(const struct opts *o, int select)
+{
+	int pg = strcmp(o->probe_db, "postgres") == 0;
+
+	if (select)
+		return pg ? "pg-select" : "mysql-select";
+	return pg ? "pg-insert" : "mysql-insert";
+}
+
+/* The door's transport probe, started once: nng-echo for nng (nng's own
+ * REQ/REP hops, the same client shape as the cell), raw-pingpong for gRPC
+ * (no gRPC-only server exists in fabench; the suite pairs it so too). */
+static struct ex_probe *ex_rtt_probe(struct ex_env *e, const char *door,
+                                     char *err, size_t errlen)
+{
+	const struct opts *o = e->o;
+	int rv;
+
+	if (strcmp(door, "nng") == 0) {
+		struct target *t = &e->t_nng;
+		if (e->nng_echo == NULL) {
+			if (probe_nng_echo_start(e->maxc, &e->nng_echo, t->url,
+			                         sizeof(t->url), err,
+			                         errlen) != 0)
+				return NULL;
+			t->msg_size = o->msg_size;
+			t->nng_sockets = o->nng_sockets;
+			if (!t->nng_sockets) {
+				if ((rv = nng_req0_open(&t->echo_sock)) != 0 ||
+				    (e->nng_sock_open = 1,
+				     rv = nng_dial(t->echo_sock, t->url, NULL,
+				                   0)) != 0) {
+					snprintf(err, errlen, "nng echo %s: %s",
+					         t->url, nng_strerror(rv));
+					return NULL;
+				}
+			}
+		}
+		return ex_probe_get(e, "nng-echo", "echo", &driver_nng_echo, t,
+		                    e->maxc, 0);
+	}
+	if (e->tcp_echo == NULL) {
+		if (probe_tcp_echo_start(o->msg_size, &e->tcp_echo,
+		                         &e->t_tcp.port, err, errlen) != 0)
+			return NULL;
+		snprintf(e->t_tcp.host, sizeof(e->t_tcp.host), "127.0.0.1");
+		e->t_tcp.msg_size = o->msg_size;
+	}
+	return ex_probe_get(e, "raw-pingpong", "echo", &driver_tcp_echo,
+	                    &e->t_tcp, e->maxc, 0);
+}
 
 /*
  * Wait until keeld is idle (at most one 10 ms clock tick of CPU in
  * 100 ms), for up to EX_SETTLE_MAX_S: what a window set off (the outbox
  * launching the executions it created) must not fall into the probe's
- * next round, nor into the next window.
+ * next round, nor into the next window.  With a database server, until
+ * it is idle too (its checkpoints and vacuum after a burst of writes).
  */
-static double ex_settle(long pid)
+static double ex_settle(const struct opts *o)
 {
-	double t0 = now_s(), c0, c1;
+	double t0 = now_s(), c0, c1, d0 = -1, d1 = -1;
+	long pid = o->server_pid;
 
 	if (pid <= 0 || (c0 = proc_cpu_us(pid)) < 0)
 		return 0;
+	if (o->db_pid > 0)
+		d0 = proc_tree_cpu_us(o->db_pid);
 	while (now_s() - t0 < EX_SETTLE_MAX_S) {
 		sleep_s(0.1);
-		if ((c1 = proc_cpu_us(pid)) < 0 || c1 - c0 <= 10000)
+		if ((c1 = proc_cpu_us(pid)) < 0)
+			break;
+		if (d0 >= 0)
+			d1 = proc_tree_cpu_us(o->db_pid);
+		if (c1 - c0 <= 10000 && (d0 < 0 || d1 < 0 || d1 - d0 <= 10000))
 			break;
 		c0 = c1;
+		d0 = d1;
 	}
 	return now_s() - t0;
 }
 
-/* c's figures: product p against the probe l over n rounds.  tail: the
- * ratio is p99 over the probe's p50, else ops/s over ops/s. */
-static void ex_fill(struct cell *c, const struct ex_leg *p,
-                    const struct ex_leg *l, unsigned n, int tail)
+/* The product's own figures over n rounds. */
+static void ex_fill_product(struct cell *c, const struct ex_leg *p,
+                            unsigned n)
 {
-	int any = 0;
-
 	c->rounds = n;
-	if (n == 0)
-		return;
 	c->ops = p->nops;
 	c->secs = p->secs;
 	c->ops_per_s = median(p->ops, n);
@@ -667,8 +881,42 @@ static void ex_fill(struct cell *c, const struct ex_leg *p,
 	c->p999_us = (double)hist_quantile(&p->all, 0.999) / 1000.0;
 	if (p->cpu_ok && p->cpu_ops > 0)
 		c->cpu_us_per_op = p->cpu / p->cpu_ops;
+	c->db_cpu_us_per_op = ex_db_per_op(p);
+}
+
+static void ex_range(struct cell *c, const double *x, unsigned n)
+{
+	int any = 0;
+
+	for (unsigned r = 0; r < n; r++) {
+		if (!(x[r] > 0) || isinf(x[r]))
+			continue;
+		if (!any || x[r] < c->ratio_min)
+			c->ratio_min = x[r];
+		if (!any || x[r] > c->ratio_max)
+			c->ratio_max = x[r];
+		any = 1;
+	}
+	/* A round where either side did nothing has no ratio. */
+	if (!any && c->error[0] == '\0')
+		snprintf(c->error, sizeof(c->error),
+		         "no round measured both sides");
+}
+
+/* c's figures: product p against the probe l over n rounds.  tail: the
+ * ratio is p99 over the probe's p50, else ops/s over ops/s. */
+static void ex_fill(struct cell *c, const struct ex_leg *p,
+                    const struct ex_leg *l, unsigned n, int tail)
+{
+	double x[MAX_ROUNDS];
+
+	c->rounds = n;
+	if (n == 0)
+		return;
+	ex_fill_product(c, p, n);
 	c->limit_p50_us = median(l->p50, n);
 	c->limit_ops_per_s = median(l->ops, n);
+	c->limit_db_cpu_us_per_op = ex_db_per_op(l);
 	if (tail) {
 		c->limit_value = c->limit_p50_us;
 		c->ratio =
@@ -679,22 +927,43 @@ static void ex_fill(struct cell *c, const struct ex_leg *p,
 		c->ratio =
 		    c->limit_value > 0 ? c->ops_per_s / c->limit_value : NAN;
 	}
-	/* A round where either side did nothing has no ratio. */
 	for (unsigned r = 0; r < n; r++) {
-		double x, den = tail ? l->p50[r] : l->ops[r];
+		double den = tail ? l->p50[r] : l->ops[r];
 		double num = tail ? p->p99[r] : p->ops[r];
-		if (!(den > 0) || !(num > 0))
-			continue;
-		x = num / den;
-		if (!any || x < c->ratio_min)
-			c->ratio_min = x;
-		if (!any || x > c->ratio_max)
-			c->ratio_max = x;
-		any = 1;
+		x[r] = den > 0 && num > 0 ? num / den : NAN;
 	}
-	if (!any && c->error[0] == '\0')
-		snprintf(c->error, sizeof(c->error),
-		         "no round measured both sides");
+	ex_range(c, x, n);
+}
+
+/*
+ * GetExecution: the product's p99 over 2 x the select probe's p99 plus
+ * one round trip of the door's transport probe (its p99 at the same
+ * client count): issue 7's limit.  The p99s are of all rounds' samples
+ * pooled, as the product's; the range takes each round's own.
+ */
+static void ex_fill_get(struct cell *c, const struct ex_leg *p,
+                        const struct ex_leg *sel, const struct ex_leg *rtt,
+                        unsigned n)
+{
+	double x[MAX_ROUNDS];
+
+	c->rounds = n;
+	if (n == 0)
+		return;
+	ex_fill_product(c, p, n);
+	c->limit_p50_us = median(sel->p50, n);
+	c->limit_ops_per_s = median(sel->ops, n);
+	c->limit_db_cpu_us_per_op = ex_db_per_op(sel);
+	c->select_p99_us = (double)hist_quantile(&sel->all, 0.99) / 1000.0;
+	c->rtt_p50_us = median(rtt->p50, n);
+	c->rtt_p99_us = (double)hist_quantile(&rtt->all, 0.99) / 1000.0;
+	c->limit_value = 2 * c->select_p99_us + c->rtt_p99_us;
+	c->ratio = c->limit_value > 0 ? c->p99_us / c->limit_value : NAN;
+	for (unsigned r = 0; r < n; r++) {
+		double den = 2 * sel->p99[r] + rtt->p99[r];
+		x[r] = den > 0 && p->p99[r] > 0 ? p->p99[r] / den : NAN;
+	}
+	ex_range(c, x, n);
 }
 
 static void ex_pass(struct cell *c)
@@ -705,35 +974,37 @@ static void ex_pass(struct cell *c)
 	                            : c->ratio >= c->goal_value;
 }
 
-/*
- * The cells of one workload over one door at `clients`: R rounds of the
- * probe (one thread) and the product, in alternating order so drift
- * falls on both alike, keeld let settle after each product window.
- * CreateExecution gives one cell; node events two, on the same rounds:
- * throughput ("goal_on":"ratio") and the ack tail ("p99_ratio").
- */
-static int ex_cells(struct ex_env *e, const char *door, struct ex_gen *gen,
-                    unsigned clients, const char *skip)
+/* The limits and goals of a cell (issue 5 on SQLite, issue 7 on a
+ * database server; performance-limits.md G1-G4). */
+static void ex_goals(const struct opts *o, struct cell *c, struct cell *tc,
+                     enum ex_mode mode, const char *door, unsigned clients)
 {
-	const struct opts *o = e->o;
-	const char *workload =
-	    gen->events ? "CreateNodeEvent" : "CreateExecution";
-	struct cell *c = cell_new(workload, door, clients);
-	struct cell *tc =
-	    gen->events ? cell_new(workload, door, clients) : NULL;
-	const struct driver *d;
-	struct ex_leg *prod = NULL, *probe = NULL;
-	struct round_res *res = NULL;
-	struct target t = {0};
-	char err[ERRLEN];
-	double settle = 0;
-	unsigned n = 0;
-
-	if (c == NULL || (gen->events && tc == NULL))
-		return -1;
+	if (o->probe_db != NULL) {
+		c->limit = ex_db_probe_name(o, mode == EX_GET);
+		c->limit_metric = "ops_per_s";
+		if (mode == EX_GET) {
+			c->limit_metric = "p99_us";
+			c->latency = 1;
+			c->rtt_limit = strcmp(door, "nng") == 0
+			                   ? "nng-echo"
+			                   : "raw-pingpong";
+			c->goal_on = "ratio";
+			if (clients == 16)
+				c->goal = "<=1", c->goal_value = 1;
+		} else if (mode == EX_EVENTS) {
+			c->goal_on = "ratio";
+			if (clients == 16)
+				c->goal = ">=0.35", c->goal_value = 0.35;
+		} else if (clients == 16 || clients == 1) {
+			/* 16: issue 7; 1: G1, where the commit is
+			 * fsync-bound (the servers run durable here). */
+			c->goal = ">=0.6", c->goal_value = 0.6;
+		}
+		return;
+	}
 	c->limit = "sqlite-commit";
 	c->limit_metric = "ops_per_s";
-	if (gen->events) {
+	if (mode == EX_EVENTS) {
 		c->goal = ">=0.35", c->goal_value = 0.35, c->goal_on = "ratio";
 		tc->limit = "sqlite-commit";
 		tc->limit_metric = "p50_us";
@@ -745,23 +1016,105 @@ static int ex_cells(struct ex_env *e, const char *door, struct ex_gen *gen,
 	} else if (clients == 16) {
 		c->goal = ">=1", c->goal_value = 1;
 	}
-	if (gen->events && clients != 16)
+	if (mode == EX_EVENTS && clients != 16)
 		c->goal = tc->goal = NULL; /* the targets are for 16 */
+}
+
+/* One probe leg of round r: into the cell's leg and the probe's pool. */
+static int ex_probe_round(struct ex_env *e, struct ex_probe *p,
+                          struct ex_leg *l, unsigned r, struct round_res *res,
+                          char *err, size_t errlen)
+{
+	uint64_t rows;
+
+	if (p->keys != NULL && dbprobe_keys(p->keys, &rows, err, errlen) != 0)
+		return -1;
+	if (run_round(p->d, p->t, p->clients, e->o, 0, res) != 0) {
+		snprintf(err, errlen, "%s: %.150s", p->name, res->err);
+		return -1;
+	}
+	ex_leg_add(l, r, res);
+	ex_leg_pool(p->all, res);
+	p->rounds++;
+	return 0;
+}
+
+/*
+ * The cells of one workload over one door at `clients`: R rounds of the
+ * probes and the product in alternating order (probe, product[, second
+ * probe] on even rounds, the reverse on odd ones), so drift falls on all
+ * alike; keeld (and the database server) let settle after each product
+ * window (after every leg on a server).  CreateExecution gives one cell;
+ * node events on SQLite two, on the same rounds: throughput
+ * ("goal_on":"ratio") and the ack tail ("p99_ratio").  GetExecution (on
+ * a server only) runs the select probe and the door's transport probe.
+ */
+static int ex_cells(struct ex_env *e, const char *door, struct ex_gen *gen,
+                    unsigned clients, const char *skip)
+{
+	const struct opts *o = e->o;
+	const char *workload = ex_workloads[gen->mode];
+	int db = o->probe_db != NULL;
+	struct cell *c = cell_new(workload, door, clients);
+	struct cell *tc = !db && gen->mode == EX_EVENTS
+	                      ? cell_new(workload, door, clients)
+	                      : NULL;
+	struct ex_probe *p1 = NULL, *p2 = NULL;
+	const struct driver *d;
+	struct ex_leg *prod = NULL, *l1 = NULL, *l2 = NULL;
+	struct round_res *res = NULL;
+	struct target t = {0};
+	char err[ERRLEN];
+	double settle = 0;
+	unsigned n = 0;
+
+	if (c == NULL || (!db && gen->mode == EX_EVENTS && tc == NULL))
+		return -1;
+	ex_goals(o, c, tc, gen->mode, door, clients);
+	/* The probes this cell runs (listed also when skipped, so the
+	 * pooled probe cells at the end are the same either way). */
+	if (!db) {
+		p1 = ex_probe_get(e, "sqlite-commit", "commit",
+		                  &driver_sqlite_commit, &e->commit, 1, 1);
+	} else if (gen->mode == EX_GET) {
+		p1 = ex_probe_get(e, ex_db_probe_name(o, 1), "select",
+		                  &driver_db_select,
+		                  e->db ? dbprobe_target(e->db, 1) : NULL,
+		                  clients, 1);
+		if (p1 != NULL)
+			p1->keys = e->db;
+	} else {
+		p1 = ex_probe_get(e, ex_db_probe_name(o, 0), "insert",
+		                  &driver_db_insert,
+		                  e->db ? dbprobe_target(e->db, 0) : NULL,
+		                  clients, 1);
+	}
 	if (skip != NULL) {
 		c->skipped = skip;
 		if (tc != NULL)
 			tc->skipped = skip;
 		goto print;
 	}
-	prod = calloc(1, sizeof(*prod));
-	probe = calloc(1, sizeof(*probe));
+	if (p1 == NULL) {
+		snprintf(c->error, sizeof(c->error), "too many probes");
+		goto done;
+	}
+	if (db && gen->mode == EX_GET &&
+	    (p2 = ex_rtt_probe(e, door, err, sizeof(err))) == NULL) {
+		snprintf(c->error, sizeof(c->error), "%s", err);
+		goto done;
+	}
+	prod = ex_leg_new(o, 1);
+	l1 = ex_leg_new(o, 0);
+	l2 = ex_leg_new(o, 0);
 	res = malloc(sizeof(*res));
-	if (prod == NULL || probe == NULL || res == NULL) {
+	if (prod == NULL || l1 == NULL || l2 == NULL || res == NULL) {
 		snprintf(c->error, sizeof(c->error), "out of memory");
 		goto done;
 	}
-	t.method = gen->events ? EX_ADMIN "CreateNodeEvent"
-	                       : EX_ADMIN "CreateExecution";
+	t.method = gen->mode == EX_EVENTS ? EX_ADMIN "CreateNodeEvent"
+	           : gen->mode == EX_GET  ? EX_ADMIN "GetExecution"
+	                                  : EX_ADMIN "CreateExecution";
 	t.gen = &gen->g;
 	if (strcmp(door, "nng") == 0) {
 		/* As in the suite: one socket, a context per client
@@ -777,24 +1130,26 @@ static int ex_cells(struct ex_env *e, const char *door, struct ex_gen *gen,
 			goto done;
 		}
 	}
-	prod->cpu_ok = o->server_pid > 0;
 	fprintf(stderr, "fabench: executions %s %s c=%u ...\n", door, workload,
 	        clients);
 	for (n = 0; n < o->rounds; n++) {
-		for (int k = 0; k < 2; k++) {
-			int is_probe = (k == 0) == (n % 2 == 0);
-			if (is_probe) {
-				if (run_round(&driver_sqlite_commit, &e->probe,
-				              1, o, 0, res) != 0) {
+		int legs = p2 != NULL ? 3 : 2;
+		for (int k = 0; k < legs; k++) {
+			/* 0: the probe, 1: the product, 2: the second probe;
+			 * reversed on odd rounds. */
+			int leg = n % 2 == 0 ? k : legs - 1 - k;
+			if (leg != 1) {
+				struct ex_probe *p = leg == 0 ? p1 : p2;
+				if (ex_probe_round(e, p, leg == 0 ? l1 : l2, n,
+				                   res, err, sizeof(err)) != 0) {
 					snprintf(c->error, sizeof(c->error),
-					         "sqlite-commit: %s", res->err);
+					         "%s", err);
 					goto done;
 				}
-				ex_leg_add(probe, n, res);
-				hist_merge(&e->probe_all->all, &res->h);
-				e->probe_all->nops += res->ops;
-				e->probe_all->secs += res->secs;
-				e->probe_rounds++;
+				/* The server's own work after a burst of
+				 * commits must not fall into the product. */
+				if (db)
+					settle += ex_settle(o);
 				continue;
 			}
 			/* Each round's producers start at execution 0. */
@@ -806,26 +1161,31 @@ static int ex_cells(struct ex_env *e, const char *door, struct ex_gen *gen,
 				goto done;
 			}
 			ex_leg_add(prod, n, res);
-			settle += ex_settle(o->server_pid);
+			settle += ex_settle(o);
 		}
 	}
 done:
 	e->settle_s += settle;
 	if (n > 0)
 		fprintf(stderr,
-		        "fabench: keeld stayed busy %.1f s in all after the "
-		        "%u windows\n",
-		        settle, n);
-	ex_fill(c, prod, probe, n, 0);
+		        "fabench: keeld%s stayed busy %.1f s in all after the "
+		        "%u rounds\n",
+		        db ? " or the server" : "", settle, n);
+	if (n > 0 && gen->mode == EX_GET)
+		ex_fill_get(c, prod, l1, l2, n);
+	else if (n > 0)
+		ex_fill(c, prod, l1, n, 0);
 	if (tc != NULL) {
 		memcpy(tc->error, c->error, sizeof(tc->error));
-		ex_fill(tc, prod, probe, n, 1);
+		if (n > 0)
+			ex_fill(tc, prod, l1, n, 1);
 		c->p99_ratio = tc->p99_ratio;
 		ex_pass(tc);
 	}
 	ex_pass(c);
 	free(prod);
-	free(probe);
+	free(l1);
+	free(l2);
 	free(res);
 print:
 	cell_print_json(stdout, c);
@@ -834,17 +1194,22 @@ print:
 	return c->error[0] || (tc && tc->error[0]) ? -1 : 0;
 }
 
-/* The probe over every round of the run: its own line, for reading the
+/* A probe over every round of the run: its own line, for reading the
  * limit next to the cells (pooled, not medians: it has no pair). */
-static void ex_probe_cell(struct ex_env *e)
+static int ex_probe_cell(struct ex_env *e, const struct ex_probe *p,
+                         const char *skip)
 {
-	const struct ex_leg *l = e->probe_all;
-	struct cell *c = cell_new("commit", "sqlite-commit", 1);
+	const struct ex_leg *l = p->all;
+	struct cell *c = cell_new(p->what, p->name, p->clients);
 
 	if (c == NULL)
-		return;
-	c->note = ex_pragmas;
-	c->rounds = e->probe_rounds;
+		return -1;
+	if (skip != NULL) {
+		c->skipped = skip;
+		goto print;
+	}
+	c->note = e->db != NULL ? dbprobe_settings(e->db) : ex_pragmas;
+	c->rounds = p->rounds;
 	c->ops = l->nops;
 	c->secs = l->secs;
 	if (l->nops == 0) {
@@ -855,8 +1220,11 @@ static void ex_probe_cell(struct ex_env *e)
 		c->p90_us = (double)hist_quantile(&l->all, 0.90) / 1000.0;
 		c->p99_us = (double)hist_quantile(&l->all, 0.99) / 1000.0;
 		c->p999_us = (double)hist_quantile(&l->all, 0.999) / 1000.0;
+		c->db_cpu_us_per_op = ex_db_per_op(l);
 	}
+print:
 	cell_print_json(stdout, c);
+	return c->error[0] ? -1 : 0;
 }
 
 static void ex_print_table(FILE *f, double settle)
@@ -906,73 +1274,171 @@ static void ex_print_table(FILE *f, double settle)
 	        settle);
 }
 
+/* The table of a run on a database server: the limit is the insert
+ * probe's ops/s at the cell's client count, or for GetExecution
+ * 2 x the select probe's p99 + the transport probe's p99 (us). */
+static void ex_print_db_table(FILE *f, const struct opts *o, double settle)
+{
+	struct cell_txt t;
+	char dbcpu[32], ldb[32];
+
+	fprintf(f,
+	        "\n%-13s %-15s %3s %9s %9s %9s %9s %8s %-13s %9s %8s %7s "
+	        "%-17s %-6s %s\n",
+	        "door", "workload", "c", "ops/s", "p50_us", "p99_us",
+	        "srv_us/op", "db_us/op", "limit", "limit_val", "lim_db/op",
+	        "ratio", "[min..max]", "goal", "pass");
+	for (unsigned i = 0; i < ncells; i++) {
+		const struct cell *c = &cells[i];
+		if (c->skipped != NULL) {
+			fprintf(f, "%-13s %-15s %3u  skipped: %s\n",
+			        c->transport, c->workload, c->clients,
+			        c->skipped);
+			continue;
+		}
+		cell_format(c, &t);
+		snprintf(dbcpu, sizeof(dbcpu), "-");
+		snprintf(ldb, sizeof(ldb), "-");
+		if (!isnan(c->db_cpu_us_per_op))
+			snprintf(dbcpu, sizeof(dbcpu), "%.1f",
+			         c->db_cpu_us_per_op);
+		if (!isnan(c->limit_db_cpu_us_per_op))
+			snprintf(ldb, sizeof(ldb), "%.1f",
+			         c->limit_db_cpu_us_per_op);
+		fprintf(f,
+		        "%-13s %-15s %3u %9s %9s %9s %9s %8s %-13s %9s %8s %7s "
+		        "%-17s %-6s %s\n",
+		        c->transport, c->workload, c->clients, t.ops, t.p50,
+		        t.p99, t.cpu, dbcpu, c->limit ? c->limit : "-", t.limit,
+		        ldb, t.ratio, t.range, t.goal, t.pass);
+		if (c->rtt_limit != NULL && !isnan(c->select_p99_us))
+			fprintf(f,
+			        "%-13s   limit = 2 x %s p99 %.1f + %s p99 %.1f "
+			        "(p50 %.1f) us\n",
+			        "", c->limit, c->select_p99_us, c->rtt_limit,
+			        c->rtt_p99_us, c->rtt_p50_us);
+		if (c->error[0])
+			fprintf(f, "%-13s   error: %s\n", "", c->error);
+	}
+	fprintf(f,
+	        "\nratio: CreateExecution and CreateNodeEvent: ops/s over "
+	        "the %s probe's ops/s at\nthe same number of connections "
+	        "(one autocommit INSERT per op), higher is better;\n"
+	        "GetExecution: p99 over 2 x the %s probe's p99 + the door's "
+	        "transport\nprobe's p99 (limit_val, us), lower is better.  "
+	        "db_us/op: the server's CPU per op.\nkeeld or the server was "
+	        "busy %.1f s in all after the legs (waited for).\n",
+	        ex_db_probe_name(o, 0), ex_db_probe_name(o, 1), settle);
+}
+
 int cmd_executions(const struct opts *o)
 {
 	static const char *const doors[] = {"nng", "grpc"};
 	static atomic_ullong seq; /* names and node ids of the run */
 	struct ex_env e = {.o = o};
-	struct ex_gen create = {0}, events = {0};
+	struct ex_gen create = {0}, events = {0}, gets = {0};
 	struct keel_client *kc = NULL;
-	char err[ERRLEN], path[1100];
-	unsigned maxc = 0;
+	const char *dbskip = NULL;
+	char err[ERRLEN], path[1100] = "", table[64];
 	int bad = 0, n;
 
-	if (o->nng_url == NULL || o->data_dir == NULL) {
+	for (unsigned i = 0; i < o->nclients; i++)
+		if (o->clients[i] > e.maxc)
+			e.maxc = o->clients[i];
+	ex_make_token();
+	if (o->probe_db != NULL) {
+		/* Skipped (no server, no driver, no client library): every
+		 * cell says why, and nothing is connected to. */
+		dbskip = o->skip_db ? o->skip_db
+		                    : dbprobe_unavailable(o->probe_db);
+	}
+	if (dbskip == NULL && (o->nng_url == NULL ||
+	                       (o->probe_db == NULL && o->data_dir == NULL))) {
 		fprintf(stderr, "fabench: executions needs --nng (for the "
-		                "set-up) and --data-dir (keeld's, where the "
-		                "probe's database goes)\n");
+		                "set-up) and, on SQLite, --data-dir (keeld's, "
+		                "where the probe's database goes)\n");
 		return 64;
 	}
-	for (unsigned i = 0; i < o->nclients; i++)
-		if (o->clients[i] > maxc)
-			maxc = o->clients[i];
-	ex_make_token();
-	n = snprintf(ex_pragmas, sizeof(ex_pragmas),
-	             "PRAGMA journal_mode=WAL;PRAGMA synchronous=%s;"
-	             "PRAGMA foreign_keys=on;PRAGMA cache_size=-8192;"
-	             "PRAGMA mmap_size=0;",
-	             o->synchronous ? o->synchronous : "normal");
-	if (n < 0 || (size_t)n >= sizeof(ex_pragmas))
-		return 70;
-	snprintf(path, sizeof(path), "%s/%s", o->data_dir, EX_PROBE_DB);
-	e.probe.path = path;
-	e.probe_all = calloc(1, sizeof(*e.probe_all));
-	if (e.probe_all == NULL)
-		return 70;
-	if (commit_create(path, err, sizeof(err)) != 0 ||
-	    keel_client_open(o->nng_url, &kc, err, sizeof(err)) != 0 ||
-	    ex_register(kc, err, sizeof(err)) != 0 ||
-	    ex_make_execs(kc, &events, maxc, err, sizeof(err)) != 0) {
-		fprintf(stderr, "fabench: executions: %s\n", err);
-		bad = 69;
-		goto out;
+	if (o->probe_db == NULL) {
+		n = snprintf(ex_pragmas, sizeof(ex_pragmas),
+		             "PRAGMA journal_mode=WAL;PRAGMA synchronous=%s;"
+		             "PRAGMA foreign_keys=on;PRAGMA cache_size=-8192;"
+		             "PRAGMA mmap_size=0;",
+		             o->synchronous ? o->synchronous : "normal");
+		if (n < 0 || (size_t)n >= sizeof(ex_pragmas))
+			return 70;
+		snprintf(path, sizeof(path), "%s/%s", o->data_dir,
+		         EX_PROBE_DB);
+		e.commit.path = path;
+		if (commit_create(path, err, sizeof(err)) != 0)
+			goto setup_failed;
+	} else if (dbskip == NULL) {
+		snprintf(table, sizeof(table), "fabench_probe_%s", ex_token);
+		if (dbprobe_open(o->probe_db, o->probe_conn, table, &e.db, err,
+		                 sizeof(err)) != 0)
+			goto setup_failed;
+		fprintf(stderr, "fabench: %s: %s\n", dbprobe_server(e.db),
+		        dbprobe_settings(e.db));
 	}
+	if (dbskip == NULL &&
+	    (keel_client_open(o->nng_url, &kc, err, sizeof(err)) != 0 ||
+	     ex_register(kc, err, sizeof(err)) != 0 ||
+	     ex_make_execs(kc, &events, e.maxc, 'e', err, sizeof(err)) != 0))
+		goto setup_failed;
+	if (dbskip == NULL && o->probe_db != NULL &&
+	    (ex_make_execs(kc, &gets, EX_GETS, 'g', err, sizeof(err)) != 0 ||
+	     ex_pack_gets(&gets, err, sizeof(err)) != 0))
+		goto setup_failed;
 	e.kc = kc;
 	create.g =
 	    (struct reqgen){ex_stream_open, ex_stream_next, ex_stream_close};
-	events.g = create.g;
-	events.events = 1;
-	create.seq = events.seq = &seq;
+	events.g = gets.g = create.g;
+	events.mode = EX_EVENTS;
+	gets.mode = EX_GET;
+	create.seq = events.seq = gets.seq = &seq;
 	for (size_t di = 0; di < 2; di++) {
-		const char *skip = NULL;
-		if (di == 1 && o->grpc_addr == NULL)
+		const char *skip = dbskip;
+		if (skip == NULL && di == 1 && o->grpc_addr == NULL)
 			skip = "no --grpc HOST:PORT given";
 		for (unsigned ci = 0; ci < o->nclients; ci++)
 			if (ex_cells(&e, doors[di], &create, o->clients[ci],
 			             skip) != 0)
 				bad = 1;
-		if (ex_cells(&e, doors[di], &events, maxc, skip) != 0)
+		if (ex_cells(&e, doors[di], &events, e.maxc, skip) != 0)
+			bad = 1;
+		if (o->probe_db != NULL &&
+		    ex_cells(&e, doors[di], &gets, e.maxc, skip) != 0)
 			bad = 1;
 	}
-	ex_probe_cell(&e);
+	for (unsigned i = 0; i < e.nprobes; i++)
+		if (e.probes[i].pooled &&
+		    ex_probe_cell(&e, &e.probes[i], dbskip) != 0)
+			bad = 1;
 	fflush(stdout);
-	if (o->table)
+	if (o->table == 0)
+		goto out;
+	if (o->probe_db != NULL)
+		ex_print_db_table(o->table == 2 ? stdout : stderr, o,
+		                  e.settle_s);
+	else
 		ex_print_table(o->table == 2 ? stdout : stderr, e.settle_s);
+	goto out;
+setup_failed:
+	fprintf(stderr, "fabench: executions: %s\n", err);
+	bad = 69;
 out:
 	keel_client_close(kc);
-	free(events.execs);
-	free(e.probe_all);
-	/* The scratch database goes; keeld's data directory stays keeld's. */
-	commit_remove(path);
+	ex_gen_free(&events);
+	ex_gen_free(&gets);
+	for (unsigned i = 0; i < e.nprobes; i++)
+		free(e.probes[i].all);
+	if (e.nng_sock_open)
+		nng_close(e.t_nng.echo_sock);
+	probe_nng_echo_stop(e.nng_echo);
+	probe_tcp_stop(e.tcp_echo);
+	/* The scratch table and database go; keeld's data stays keeld's. */
+	dbprobe_close(e.db);
+	if (path[0])
+		commit_remove(path);
 	return bad;
 }

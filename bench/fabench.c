@@ -12,6 +12,7 @@
  */
 #include "config.h"
 
+#include <dirent.h>
 #include <errno.h>
 #include <getopt.h>
 #include <math.h>
@@ -38,6 +39,7 @@
 #include <sqlite3.h>
 #endif
 
+#include "dbprobe.h"
 #include "drivers.h"
 #include "fabench.h"
 #include "flyteidl/admin/project.pb-c.h"
@@ -122,6 +124,59 @@ double proc_cpu_us(long pid)
 	           &ut, &st) != 2)
 		return -1;
 	return (double)(ut + st) * 1e6 / (double)sysconf(_SC_CLK_TCK);
+}
+
+/* Fields of /proc/PID/stat after the command: state is the first, so
+ * ppid is [1], utime [11] ... cstime [14]; 0, or -1 when pid is gone. */
+static int proc_stat(long pid, long long f[15])
+{
+	char path[64], buf[1024], *p;
+	size_t n;
+	FILE *fp;
+
+	snprintf(path, sizeof(path), "/proc/%ld/stat", pid);
+	if ((fp = fopen(path, "r")) == NULL)
+		return -1;
+	n = fread(buf, 1, sizeof(buf) - 1, fp);
+	fclose(fp);
+	buf[n] = '\0';
+	if ((p = strrchr(buf, ')')) == NULL ||
+	    sscanf(p + 1,
+	           " %*c %lld %lld %lld %lld %lld %lld %lld %lld %lld %lld "
+	           "%lld %lld %lld %lld",
+	           &f[1], &f[2], &f[3], &f[4], &f[5], &f[6], &f[7], &f[8],
+	           &f[9], &f[10], &f[11], &f[12], &f[13], &f[14]) != 14)
+		return -1;
+	return 0;
+}
+
+/*
+ * pid's own CPU, its reaped children's (cutime + cstime: a backend that
+ * exited, as autovacuum workers do), and its live children's, so the sum
+ * only grows while the server runs.
+ */
+double proc_tree_cpu_us(long pid)
+{
+	double tick = (double)sysconf(_SC_CLK_TCK), sum;
+	long long f[15], c[15];
+	struct dirent *de;
+	DIR *d;
+
+	if (pid <= 0 || proc_stat(pid, f) != 0)
+		return -1;
+	sum = (double)(f[11] + f[12] + f[13] + f[14]);
+	if ((d = opendir("/proc")) != NULL) {
+		while ((de = readdir(d)) != NULL) {
+			char *end;
+			long child = strtol(de->d_name, &end, 10);
+			if (*end != '\0' || child <= 0 || child == pid ||
+			    proc_stat(child, c) != 0 || c[1] != pid)
+				continue;
+			sum += (double)(c[11] + c[12]);
+		}
+		closedir(d);
+	}
+	return sum * 1e6 / tick;
 }
 
 /* ---- JSON output -------------------------------------------------------- */
@@ -237,12 +292,12 @@ int run_round(const struct driver *d, const struct target *t,
 {
 	struct runner r = {.d = d, .t = t};
 	struct worker *w;
-	double t0, t1, c0, c1;
+	double t0, t1, c0, c1, d0 = -1, d1 = -1;
 	unsigned i, started = 0;
 	int rc = 0, init_failed = 0;
 
 	memset(res, 0, sizeof(*res));
-	res->cpu_us = -1;
+	res->cpu_us = res->db_cpu_us = -1;
 	w = calloc(clients, sizeof(*w));
 	if (w == NULL) {
 		snprintf(res->err, sizeof(res->err), "out of memory");
@@ -276,6 +331,8 @@ int run_round(const struct driver *d, const struct target *t,
 	pthread_mutex_unlock(&r.lock);
 	if (rc == 0 && !init_failed) {
 		sleep_s(o->warmup);
+		if (o->db_pid > 0)
+			d0 = proc_tree_cpu_us(o->db_pid);
 		c0 = proc_cpu_us(pid);
 		t0 = now_s();
 		atomic_store(&r.phase, PH_MEASURE);
@@ -290,9 +347,16 @@ int run_round(const struct driver *d, const struct target *t,
 		atomic_store(&r.phase, PH_STOP);
 		t1 = now_s();
 		c1 = proc_cpu_us(pid);
+		if (o->db_pid > 0)
+			d1 = proc_tree_cpu_us(o->db_pid);
 		res->secs = t1 - t0;
 		if (c0 >= 0 && c1 >= 0)
 			res->cpu_us = c1 - c0;
+		/* Backends that came or went in the window make it a guess
+		 * (the pooled connections stay, the probe's are opened before
+		 * the clock starts); a negative one is no figure. */
+		if (d0 >= 0 && d1 >= d0)
+			res->db_cpu_us = d1 - d0;
 	}
 	for (i = 0; i < started; i++) {
 		pthread_join(w[i].th, NULL);
@@ -335,6 +399,8 @@ struct cell *cell_new(const char *workload, const char *transport,
 	c->ops_per_s = c->p50_us = c->p90_us = c->p99_us = c->p999_us = NAN;
 	c->floor_diff_us = c->door_p50_us = c->server_diff_us = NAN;
 	c->p99_ratio = NAN;
+	c->db_cpu_us_per_op = c->limit_db_cpu_us_per_op = NAN;
+	c->select_p99_us = c->rtt_p50_us = c->rtt_p99_us = NAN;
 	c->pass = -1;
 	return c;
 }
@@ -365,6 +431,8 @@ void cell_print_json(FILE *f, const struct cell *c)
 	json_knum(f, "p99_us", c->p99_us, 2);
 	json_knum(f, "p999_us", c->p999_us, 2);
 	json_knum(f, "server_cpu_us_per_op", c->cpu_us_per_op, 2);
+	if (!isnan(c->db_cpu_us_per_op))
+		json_knum(f, "db_cpu_us_per_op", c->db_cpu_us_per_op, 2);
 	if (c->limit != NULL && c->limit_metric != NULL) {
 		char name[64];
 		snprintf(name, sizeof(name), "%s.%s", c->limit,
@@ -376,6 +444,15 @@ void cell_print_json(FILE *f, const struct cell *c)
 	json_knum(f, "limit_value", c->limit_value, 2);
 	json_knum(f, "limit_p50_us", c->limit_p50_us, 2);
 	json_knum(f, "limit_ops_per_s", c->limit_ops_per_s, 1);
+	if (!isnan(c->limit_db_cpu_us_per_op))
+		json_knum(f, "limit_db_cpu_us_per_op",
+		          c->limit_db_cpu_us_per_op, 2);
+	if (c->rtt_limit != NULL) {
+		json_knum(f, "select_p99_us", c->select_p99_us, 2);
+		json_kstr(f, "rtt_limit", c->rtt_limit);
+		json_knum(f, "rtt_p50_us", c->rtt_p50_us, 2);
+		json_knum(f, "rtt_p99_us", c->rtt_p99_us, 2);
+	}
 	json_knum(f, "ratio", c->ratio, 4);
 	if (c->compare != NULL && strcmp(c->compare, "floor") == 0) {
 		json_knum(f, "floor_diff_us", c->floor_diff_us, 2);
@@ -1199,6 +1276,21 @@ int cmd_env(const struct opts *o)
 	          "application/json");
 	if (o->note != NULL)
 		json_kstr(stdout, "note", o->note);
+	if (o->probe_db != NULL) {
+		struct dbprobe *p = NULL;
+		char err[ERRLEN];
+		json_kstr(stdout, "db", o->probe_db);
+		if (o->skip_db != NULL) {
+			json_kstr(stdout, "db_skipped", o->skip_db);
+		} else if (dbprobe_open(o->probe_db, o->probe_conn, NULL, &p,
+		                        err, sizeof(err)) != 0) {
+			json_kstr(stdout, "db_error", err);
+		} else {
+			json_kstr(stdout, "db_server", dbprobe_server(p));
+			json_kstr(stdout, "db_settings", dbprobe_settings(p));
+		}
+		dbprobe_close(p);
+	}
 	if (o->keel_ini != NULL) {
 		char *ini = ini_settings(o->keel_ini);
 		json_kstr(stdout, "keel_ini_file", o->keel_ini);
@@ -1320,6 +1412,8 @@ static void usage(FILE *f)
 	        "--data-dir's filesystem\n"
 	        "  env                   print the environment as one JSON "
 	        "line\n"
+	        "  db-probes             print the database servers "
+	        "--probe-db can probe\n"
 	        "\n"
 	        "Options:\n"
 	        "      --nng URL          keeld's internal API "
@@ -1369,6 +1463,18 @@ static void usage(FILE *f)
 	        "                         (default normal)\n"
 	        "      --keel-ini FILE    env: record keeld's keel.ini "
 	        "settings\n"
+	        "      --probe-db KIND    executions: keeld runs on a postgres "
+	        "or mysql server;\n"
+	        "                         the limits are its insert and select "
+	        "probes (env:\n"
+	        "                         record its version and settings)\n"
+	        "      --probe-conn S     the server: 'host=H port=P user=U "
+	        "password_file=F\n"
+	        "                         database=D'\n"
+	        "      --skip-db WHY      executions, env: report the "
+	        "--probe-db cells skipped\n"
+	        "      --db-pid PID       the server's pid: its CPU per op, "
+	        "and the settling\n"
 	        "  -h, --help             this help\n"
 	        "\n"
 	        "Output: JSON lines on stdout, progress and the table on "
@@ -1428,6 +1534,10 @@ static int parse_opts(int argc, char **argv, struct opts *o)
 		O_BASE_ROWS,
 		O_SYNC,
 		O_KEEL_INI,
+		O_PROBE_DB,
+		O_PROBE_CONN,
+		O_SKIP_DB,
+		O_DB_PID,
 	};
 	static const struct option lo[] = {
 	    {"nng", required_argument, NULL, O_NNG},
@@ -1458,6 +1568,10 @@ static int parse_opts(int argc, char **argv, struct opts *o)
 	    {"base-rows", required_argument, NULL, O_BASE_ROWS},
 	    {"synchronous", required_argument, NULL, O_SYNC},
 	    {"keel-ini", required_argument, NULL, O_KEEL_INI},
+	    {"probe-db", required_argument, NULL, O_PROBE_DB},
+	    {"probe-conn", required_argument, NULL, O_PROBE_CONN},
+	    {"skip-db", required_argument, NULL, O_SKIP_DB},
+	    {"db-pid", required_argument, NULL, O_DB_PID},
 	    {"help", no_argument, NULL, 'h'},
 	    {NULL, 0, NULL, 0},
 	};
@@ -1577,6 +1691,23 @@ static int parse_opts(int argc, char **argv, struct opts *o)
 		case O_KEEL_INI:
 			o->keel_ini = optarg;
 			break;
+		case O_PROBE_DB:
+			if (strcmp(optarg, "postgres") != 0 &&
+			    strcmp(optarg, "mysql") != 0)
+				goto bad;
+			o->probe_db = optarg;
+			break;
+		case O_PROBE_CONN:
+			o->probe_conn = optarg;
+			break;
+		case O_SKIP_DB:
+			o->skip_db = optarg;
+			break;
+		case O_DB_PID:
+			o->db_pid = strtol(optarg, &end, 10);
+			if (*end || o->db_pid <= 0)
+				goto bad;
+			break;
 		case 'h':
 			usage(stdout);
 			exit(0);
@@ -1618,7 +1749,8 @@ int main(int argc, char **argv)
 	         strcmp(cmd, "populate") != 0 &&
 	         strcmp(cmd, "populate-key") != 0 &&
 	         strcmp(cmd, "registry") != 0 &&
-	         strcmp(cmd, "executions") != 0) {
+	         strcmp(cmd, "executions") != 0 &&
+	         strcmp(cmd, "db-probes") != 0) {
 		fprintf(stderr, "fabench: unknown command '%s'\n", cmd);
 		return 64;
 	}
@@ -1637,6 +1769,10 @@ int main(int argc, char **argv)
 		return cmd_populate(&o);
 	if (strcmp(cmd, "populate-key") == 0)
 		return cmd_populate_key();
+	if (strcmp(cmd, "db-probes") == 0) {
+		printf("%s\n", dbprobe_kinds());
+		return 0;
+	}
 
 	/* Peers that go away must not kill the load generator. */
 	signal(SIGPIPE, SIG_IGN);

@@ -56,6 +56,13 @@ struct opts {
 	/* executions (executions.c) */
 	const char *keel_ini; /* env: the keel.ini keeld runs with */
 	const char *synchronous; /* sqlite-commit: keeld's [db] setting */
+	/* executions on a database server (dbprobe.h): the probes' server
+	 * and connection, why the cells are skipped (no server), and the
+	 * server's pid, whose CPU (with its children's) every round reads */
+	const char *probe_db;   /* postgres or mysql; NULL: SQLite */
+	const char *probe_conn; /* "host=... port=... user=... ..." */
+	const char *skip_db;
+	long db_pid;
 };
 
 /* ---- the clock and medians ---------------------------------------------- */
@@ -67,6 +74,9 @@ double median(const double *v, unsigned n);
 void sleep_s(double s);
 /* CPU time (user + system) of process pid in microseconds, or -1. */
 double proc_cpu_us(long pid);
+/* The same for pid and its child processes (PostgreSQL's backends are
+ * the postmaster's children), or -1. */
+double proc_tree_cpu_us(long pid);
 
 /* ---- JSON output ---------------------------------------------------------- */
 
@@ -80,6 +90,7 @@ struct round_res {
 	uint64_t ops, errors;
 	double secs, ops_per_s, p50_us;
 	double cpu_us; /* server CPU over the measured window; -1 unknown */
+	double db_cpu_us; /* opts.db_pid's (tree) CPU, the same; -1 unknown */
 	struct hist h;
 	char err[RES_ERRLEN];
 };
@@ -129,6 +140,13 @@ struct cell {
 	unsigned floor_stmts;  /* ... of this many */
 	/* executions cells: the product's p99 over the limit's p50 */
 	double p99_ratio;
+	/* database-server cells: the server's CPU per op in the product's
+	 * windows and in the probe's; GetExecution: the select probe's p99
+	 * and the transport probe (rtt_limit) whose p99 completes the
+	 * limit, 2 x select p99 + rtt p99 */
+	double db_cpu_us_per_op, limit_db_cpu_us_per_op;
+	const char *rtt_limit;
+	double select_p99_us, rtt_p50_us, rtt_p99_us;
 	const char *note; /* printed when set */
 	int pass; /* -1 no goal */
 };

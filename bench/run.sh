@@ -5,7 +5,7 @@
 #
 #   bench/run.sh [--smoke] [--out FILE] [--builddir DIR] [-- FABENCH-OPTIONS]
 #   bench/run.sh --registry [--rows N] [--base-rows N] [--cache-dir DIR] ...
-#   bench/run.sh --executions [--config KEEL.INI] ...
+#   bench/run.sh --executions [--config KEEL.INI] [--db postgres|mysql] ...
 #
 # The build tree is --builddir, else $KEEL_BUILDDIR, else the current
 # directory when it holds bench/fabench, else the tree this script sits
@@ -28,6 +28,16 @@
 # workers on), or with --config FILE; the env line records its settings.
 # (--config FILE gives keeld that keel.ini in the other modes too.)
 #
+# --executions --db postgres|mysql runs them on a database server instead
+# of SQLite (default: sqlite): a throw-away server from
+# tests/common/dbserver.sh with durable commits (PostgreSQL fsync,
+# synchronous_commit and full_page_writes on; MariaDB
+# innodb_flush_log_at_trx_commit=1), a database for keeld, whose keel.ini
+# gets the server's [db] section, and fabench's own insert and select
+# probes on the same server.  The server is stopped by PID with keeld, also
+# on failure.  When the server, keeld's driver or fabench's client library
+# is missing, every cell is reported as skipped, with the reason.
+#
 # Output: --out FILE (default bench/results-DATE.jsonl under the current
 # directory): an "env" line, one "cell" line per cell, an "env" line at the
 # end (registry runs: a "populate" line per database after the first).
@@ -40,6 +50,7 @@ builddir=
 registry=
 executions=
 config=
+db=
 rows=
 base_rows=
 cache=
@@ -53,12 +64,14 @@ while [ $# -gt 0 ]; do
 	--registry) registry=yes ;;
 	--executions) executions=yes ;;
 	--config) config=$2; shift ;;
+	--db) db=$2; shift ;;
+	--db=*) db=${1#--db=} ;;
 	--rows) rows=$2; shift ;;
 	--base-rows) base_rows=$2; shift ;;
 	--cache-dir) cache=$2; shift ;;
 	--) shift; break ;;
 	-h | --help)
-		sed -n '2,35s/^# \{0,1\}//p' "$0"
+		sed -n '2,46s/^# \{0,1\}//p' "$0"
 		exit 0 ;;
 	*) echo "run.sh: unknown option $1 (try --help)" >&2; exit 2 ;;
 	esac
@@ -66,6 +79,15 @@ while [ $# -gt 0 ]; do
 done
 if [ -n "$registry" ] && [ -n "$executions" ]; then
 	echo "run.sh: --registry and --executions are separate runs" >&2
+	exit 2
+fi
+case $db in
+sqlite) db= ;;
+'' | postgres | mysql) ;;
+*) echo "run.sh: --db takes sqlite, postgres or mysql, not '$db'" >&2; exit 2 ;;
+esac
+if [ -n "$db" ] && [ -z "$executions" ]; then
+	echo "run.sh: --db goes with --executions" >&2
 	exit 2
 fi
 if [ -n "$config" ] && [ ! -r "$config" ]; then
@@ -107,6 +129,12 @@ fpid=
 tmp=$(mktemp -d "${TMPDIR:-/tmp}/keel-bench.XXXXXX") || exit 2
 
 . "$(dirname "$0")/../tests/common/proc.sh"
+. "$(dirname "$0")/../tests/common/dbserver.sh"
+DBS_DIR=
+DBS_PID=
+db_start=
+dbskip=
+conn=
 
 # alive PID: not exited, and still the process started under that PID
 # (its start time is recorded in start_PID when it is launched).
@@ -133,6 +161,22 @@ stop_keeld() {
 	stopped=$?
 }
 
+# stop_db: the database server (dbserver.sh: pg_ctl stop -m fast for the
+# postmaster of its data directory, SIGTERM to mariadbd), and SIGKILL to
+# its PID if it is still that process afterwards; its directory goes.
+stop_db() {
+	[ -n "$DBS_DIR" ] || return 0
+	p=$DBS_PID
+	dbs_stop >/dev/null 2>&1
+	if [ -n "$p" ] && proc_alive "$p" "$db_start"; then
+		echo "run.sh: the $db server (pid $p) did not stop; killing it" >&2
+		kill -KILL "$p" 2>/dev/null
+		rc=1
+	fi
+	DBS_DIR=
+	DBS_PID=
+}
+
 cleanup() {
 	if [ -n "$fpid" ]; then
 		kill -TERM "$fpid" 2>/dev/null
@@ -140,6 +184,7 @@ cleanup() {
 	fi
 	stop_keeld "$pid"
 	stop_keeld "$base_pid"
+	stop_db
 	rm -rf "$tmp"
 }
 trap cleanup EXIT
@@ -254,6 +299,79 @@ if [ -n "$registry" ]; then
 		--data-dir "$big" --plugin-dir "$plugins" --rows "$rows" \
 		--base-rows "$base_rows" registry >"$tmp/cells.jsonl" &
 	what="fabench registry"
+elif [ -n "$executions" ] && [ -n "$db" ]; then
+	# --- the executions cells on a database server --------------------
+	dbskip=
+	if ! "$fabench" db-probes | grep -qw "$db"; then
+		dbskip="fabench was built without the $db client library"
+	elif [ ! -f "$plugins/db_$db.so" ]; then
+		dbskip="keeld was built without the $db driver (no $plugins/db_$db.so)"
+	else
+		# Durable commits: later -c settings and options win over
+		# dbserver.sh's test defaults (fsync off).
+		DBS_PG_OPTS="-c fsync=on -c synchronous_commit=on -c full_page_writes=on"
+		DBS_MY_OPTS="--innodb-flush-log-at-trx-commit=1 --sync-binlog=0"
+		dbs_start "$db" >"$tmp/dbs.out" 2>&1
+		st=$?
+		[ -z "$DBS_PID" ] || db_start=$(proc_start "$DBS_PID")
+		case $st in
+		0) ;;
+		2) dbskip=$(sed -n '1s/^# //p' "$tmp/dbs.out") ;;
+		*)
+			echo "run.sh: the $db server did not start:" >&2
+			sed 's/^/  /' "$tmp/dbs.out" >&2
+			exit 69 ;;
+		esac
+	fi
+	if [ -n "$dbskip" ]; then
+		echo "run.sh: $db cells skipped: $dbskip" >&2
+		"$fabench" "$@" --keeld-version "$kv" --probe-db "$db" \
+			--skip-db "$dbskip" --note "executions on $db: skipped" \
+			env >"$tmp/env-start.jsonl" || exit 1
+		"$fabench" "$@" --probe-db "$db" --skip-db "$dbskip" \
+			executions >"$tmp/cells.jsonl" &
+	else
+		case $db in
+		postgres) dbopts=$DBS_PG_OPTS ;;
+		mysql) dbopts=$DBS_MY_OPTS ;;
+		esac
+		echo "run.sh: $db server pid $DBS_PID on 127.0.0.1:$DBS_PORT ($dbopts)" >&2
+		dbname=keel_bench
+		dbs_createdb "$dbname" >"$tmp/dbs.out" 2>&1 || {
+			echo "run.sh: cannot create the database $dbname:" >&2
+			sed 's/^/  /' "$tmp/dbs.out" >&2
+			exit 69
+		}
+		conn=$(dbs_args "$dbname")
+		ini=$tmp/keel.ini
+		if [ -n "$config" ]; then
+			# The file's settings without its [db] section.
+			awk '/^[ \t]*\[/ { skip = ($0 ~ /^[ \t]*\[db\]/) }
+				!skip' "$config" >"$ini" || exit 2
+		else
+			cat >"$ini" <<-'EOF'
+			[executions]
+			target = none
+			outbox_workers = 2
+			[blob]
+			driver = local
+			fsync = true
+			EOF
+		fi
+		dbs_ini "$dbname" >>"$ini"
+		config_args="--config $ini"
+		mkdir -p "$tmp/data"
+		start_keeld pid "$tmp/data" "$tmp/keeld.log"
+		"$fabench" "$@" --keeld-version "$kv" --keel-ini "$ini" \
+			--probe-db "$db" --probe-conn "$conn" \
+			--note "executions on $db (server options: $dbopts): CreateExecution, node events and GetExecution against its insert and select probes" \
+			env >"$tmp/env-start.jsonl" || exit 1
+		"$fabench" "$@" --nng "$k_nng" --grpc "$k_grpc" \
+			--server-pid "$pid" --data-dir "$tmp/data" \
+			--probe-db "$db" --probe-conn "$conn" \
+			--db-pid "$DBS_PID" executions >"$tmp/cells.jsonl" &
+	fi
+	what="fabench executions"
 elif [ -n "$executions" ]; then
 	# --- the executions cells: one keeld as shipped, on scratch data --
 	ini=$config
@@ -308,8 +426,9 @@ if [ $st -ne 0 ]; then
 	echo "run.sh: $what exited $st" >&2
 	rc=1
 fi
-"$fabench" "$@" --keeld-version "$kv" --phase end env \
-	>"$tmp/env-end.jsonl" || rc=1
+"$fabench" "$@" --keeld-version "$kv" --phase end \
+	${db:+--probe-db "$db"} ${dbskip:+--skip-db "$dbskip"} \
+	${conn:+--probe-conn "$conn"} env >"$tmp/env-end.jsonl" || rc=1
 
 for v in pid base_pid; do
 	eval "p=\$$v"
@@ -321,7 +440,9 @@ for v in pid base_pid; do
 		rc=1
 	fi
 done
-check_log "$tmp/keeld.log"
+# After keeld: its pool's connections close first.
+stop_db
+[ ! -f "$tmp/keeld.log" ] || check_log "$tmp/keeld.log"
 [ -z "$registry" ] || check_log "$tmp/keeld-base.log"
 cat "$tmp/env-start.jsonl" "$tmp/cells.jsonl" "$tmp/env-end.jsonl" >"$out" ||
 	rc=1

@@ -3,13 +3,17 @@
 # rounds: keeld comes up on loopback, every cell of the suite is run and
 # written, keeld is stopped; then the same for run.sh --registry --smoke
 # (two small populated databases, two keelds), and for run.sh --executions
-# --smoke (CreateExecution and node events against sqlite-commit).  Checks
-# the shape of the output only (every expected cell present, numbers that
+# --smoke (CreateExecution and node events against sqlite-commit), and
+# for run.sh --executions --db postgres and --db mysql --smoke (the same on
+# a throw-away server, with GetExecution, against fabench's insert and
+# select probes; all cells skipped, with the reason, where the server is
+# not installed).  Checks the shape of the output only (every expected cell present, numbers that
 # parse, ops > 0, a ratio), never a timing: a benchmark on a shared CI
 # machine is not a test.
 #
 # Environment: KEEL_BUILDDIR, KEEL_SRCDIR (set by `make check`).
 . "${KEEL_SRCDIR:-.}/tests/common/tap.sh"
+. "${KEEL_SRCDIR:-.}/tests/common/proc.sh"
 
 builddir=${KEEL_BUILDDIR:-.}
 fabench="$builddir/bench/fabench"
@@ -136,8 +140,15 @@ for t in pb-codec json-codec; do
 		ops=$(num "$line" ops)
 		[ -n "$ops" ] && [ "$ops" -gt 0 ]
 		ok $? "$name: ops > 0 ($ops)"
+		# The ratio divides by the door's server CPU per request,
+		# which a smoke window on a busy machine may read as 0 (the
+		# kernel counts CPU in clock ticks).
+		if [ "$t" = json-codec ]; then lim=http-json; else lim=grpc; fi
+		lcpu=$(num "$(cell $lim $w 1)" server_cpu_us_per_op)
 		if [ "$t" = json-codec ] && [ "$have_http" = no ]; then
 			skip "$name: ratio" "no http-json cell to compare with"
+		elif [ -z "$lcpu" ] || [ "$(printf '%s' "$lcpu" | tr -d '0.')" = "" ]; then
+			skip "$name: ratio" "the $lim cell read no server CPU in its window"
 		else
 			[ -n "$(num "$line" ratio)" ]
 			ok $? "$name: ratio"
@@ -287,4 +298,105 @@ present "$line" "sqlite-commit probe" &&
 ok $? "sqlite-commit probe: ops, commits/s and p50"
 n=$(grep -c '"record":"cell"' "$eout")
 is "$n" 9 "9 executions cells in all"
+
+# --- on a database server: run.sh --executions --db KIND --smoke --------
+# Without the server (or keeld's driver, or fabench's client library)
+# every cell is there, skipped with the reason; nothing else is checked.
+for kind in postgres mysql; do
+	case $kind in
+	postgres) probe=pg ;;
+	mysql) probe=mysql ;;
+	esac
+	dout="$tmp/exec-$kind.jsonl"
+	KEEL_BUILDDIR=$builddir sh "$KEEL_SRCDIR/bench/run.sh" --executions \
+		--db $kind --smoke --out "$dout" -- --secs 0.05 --warmup 0.01 \
+		>"$tmp/dstdout" 2>"$tmp/dstderr"
+	rc=$?
+	is "$rc" 0 "bench/run.sh --executions --db $kind --smoke exits 0"
+	if [ "$rc" -ne 0 ]; then
+		sed 's/^/#   /' "$tmp/dstderr"
+	fi
+	[ -s "$dout" ]
+	ok $? "$kind: it wrote the JSON lines to --out"
+	n=$(grep -c '"record":"cell"' "$dout")
+	is "$n" 11 "$kind: 11 cells in all"
+	first=$(head -n 1 "$dout")
+	like "$first" "\"db\":\"$kind\"" "$kind: the env line names the server kind"
+	why=$(sed -n 's/^run\.sh: [a-z]* cells skipped: //p' "$tmp/dstderr")
+	if [ -n "$why" ]; then
+		skipped=$(grep -c "\"skipped\":\"" "$dout")
+		is "$skipped" 11 "$kind: every cell skipped, with the reason"
+		skip "$kind: the measured cells" "$why"
+		continue
+	fi
+	# The server and keeld started, and are gone.
+	for who in keeld "$kind server"; do
+		p=$(sed -n "s/^run\.sh: $who pid \([0-9]*\).*/\1/p" "$tmp/dstderr")
+		[ -n "$p" ]
+		ok $? "$kind: run.sh named the $who it started"
+		# proc_alive: the postmaster is no child of ours, and an
+		# exited one may linger as a zombie until init reaps it.
+		gone=0
+		[ -n "$p" ] && proc_alive "$p" && gone=1
+		ok $gone "$kind: the $who (pid $p) is no longer running"
+	done
+	like "$first" '"db_server":"' "$kind: the env line records the server's version"
+	case $kind in
+	postgres) like "$first" 'fsync=on synchronous_commit=on' \
+		"$kind: ... and its durability settings" ;;
+	mysql) like "$first" 'innodb_flush_log_at_trx_commit=1' \
+		"$kind: ... and its durability settings" ;;
+	esac
+	like "$first" 'driver = '"$kind" "$kind: keeld's keel.ini has the server's [db] section"
+	table=$(grep -c '^door  *workload  *c  *ops/s  *p50_us.*db_us/op' "$tmp/dstderr")
+	is "$table" 1 "$kind: the table is printed on stderr"
+	# dcell TRANSPORT WORKLOAD CLIENTS: its line, empty when missing.
+	dcell() {
+		grep -F "\"record\":\"cell\",\"workload\":\"$2\",\"transport\":\"$1\",\"clients\":$3," "$dout"
+	}
+	for t in nng grpc; do
+		for c in 1 16; do
+			line=$(dcell $t CreateExecution $c)
+			name="$kind $t CreateExecution c=$c"
+			present "$line" "$name" || continue
+			check_measured "$line" "$name"
+			like "$line" "\"limit_name\":\"$probe-insert.ops_per_s\"" \
+				"$name: a throughput ratio to $probe-insert"
+			[ -n "$(num "$line" db_cpu_us_per_op)" ]
+			ok $? "$name: the server's CPU per op"
+		done
+		line=$(dcell $t CreateNodeEvent 16)
+		name="$kind $t CreateNodeEvent c=16"
+		if present "$line" "$name"; then
+			check_measured "$line" "$name"
+			like "$line" "\"limit_name\":\"$probe-insert.ops_per_s\"" \
+				"$name: a throughput ratio to $probe-insert"
+		fi
+		line=$(dcell $t GetExecution 16)
+		name="$kind $t GetExecution c=16"
+		if present "$line" "$name"; then
+			check_measured "$line" "$name"
+			like "$line" "\"limit_name\":\"$probe-select.p99_us\"" \
+				"$name: a p99 ratio to $probe-select"
+			case $t in
+			nng) rtt=nng-echo ;;
+			grpc) rtt=raw-pingpong ;;
+			esac
+			like "$line" "\"rtt_limit\":\"$rtt\"" "$name: the round trip of $rtt"
+			[ -n "$(num "$line" select_p99_us)" ] &&
+				[ -n "$(num "$line" rtt_p99_us)" ]
+			ok $? "$name: select_p99_us and rtt_p99_us"
+		fi
+	done
+	for pc in insert:1 insert:16 select:16; do
+		w=${pc%:*}
+		c=${pc#*:}
+		line=$(dcell $probe-$w $w $c)
+		present "$line" "$probe-$w c=$c probe" &&
+			[ "$(num "$line" ops)" -gt 0 ] 2>/dev/null &&
+			[ -n "$(num "$line" ops_per_s)" ] &&
+			[ -n "$(num "$line" p99_us)" ]
+		ok $? "$probe-$w c=$c probe: ops, ops/s and p99"
+	done
+done
 done_testing
