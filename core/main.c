@@ -38,6 +38,9 @@
 #include "validate.h"
 
 #define MAIN_ERR 1024
+/* Not an exit status: SIGTERM or SIGINT came while start-up waited for
+ * the database; main() exits 0. */
+#define MAIN_STOPPED (-1)
 
 /* ------------------------------------------------------------------ */
 /* Core configuration: declared like a plugin's, validated the same way */
@@ -887,7 +890,8 @@ static void main_cleanup(struct main_state *st)
  * up yet (KEEL_EAGAIN: refused, starting, too many connections) is
  * retried with backoff for [keeld] db_start_wait, saying so each time:
  * keeld and its database are often started together.  SIGTERM or SIGINT
- * ends the wait.  Returns 0 or KEEL_E* with st->err set.
+ * ends the wait (KEEL_ECANCELLED).  Returns 0 or KEEL_E* with st->err
+ * set.
  */
 static int main_start_db(struct main_state *st, unsigned nconns)
 {
@@ -950,6 +954,8 @@ static int main_open_db(struct main_state *st, unsigned nconns)
 	if (pool > 0 && nconns > 1)
 		nconns = (unsigned)pool;
 	rc = main_start_db(st, nconns);
+	if (rc == KEEL_ECANCELLED)
+		return MAIN_STOPPED;
 	if (rc == 0)
 		rc = main_start_plugins(st);
 	if (rc != 0)
@@ -1492,6 +1498,11 @@ int main(int argc, char **argv)
 		rc = main_outbox(st, &o);
 	} else {
 		rc = main_serve(st, &o);
+	}
+	if (rc == MAIN_STOPPED) {
+		/* Asked to stop before it was up: a clean stop. */
+		LOG_INFO("keeld", "%s", st->err);
+		rc = DAEMON_EXIT_OK;
 	}
 	if (rc != DAEMON_EXIT_OK && rc != DAEMON_EXIT_USAGE) {
 		LOG_ERROR("keeld", "%s", st->err[0] ? st->err : "failed");

@@ -11,7 +11,8 @@
 #      itself when it is back, and nothing acknowledged is lost;
 #   5. keeld started while the server is down retries with backoff, says
 #      so, and comes up once the server does; with nothing to wait for it
-#      gives up after [keeld] db_start_wait with exit status 69.
+#      gives up after [keeld] db_start_wait with exit status 69; SIGTERM
+#      while it waits is a clean stop.
 set -u
 kind=${1:?usage: db_cluster.sh postgres|mysql}
 : "${KEEL_SRCDIR:=.}"
@@ -218,6 +219,20 @@ sed -i "s/^port = .*/port = 1/; s/^db_start_wait = .*/db_start_wait = 1s/" "$tmp
 	>"$tmp/c.log" 2>&1
 is "$?" 69 "with no server at all keeld gives up after db_start_wait (exit 69)"
 like "$(cat "$tmp/c.log")" "database not reachable" "saying why"
+sed -i "s/^db_start_wait = .*/db_start_wait = 60s/" "$tmp/c.ini"
+"$keeld" -c "$tmp/c.ini" --data-dir "$tmp/c" --plugin-dir "$b/.libs" \
+	>"$tmp/c2.log" 2>&1 &
+cpid=$!
+i=0
+until grep -q 'database not reachable' "$tmp/c2.log" || [ $i -gt 100 ]; do
+	sleep 0.1
+	i=$((i + 1))
+done
+kill -TERM "$cpid"
+wait "$cpid"
+is "$?" 0 "SIGTERM while it waits for the database: a clean stop (exit 0)"
+like "$(cat "$tmp/c2.log")" "stopped by signal 15 while waiting for the database" \
+	"saying so"
 
 for p in $pids; do
 	kill -TERM "$p" 2>/dev/null
