@@ -452,12 +452,15 @@ static int migrate_exec(struct db_conn *c, const char *sql,
 #define MIGRATE_LOCK_KEY  "keel.migrate"
 #define MIGRATE_LOCK_WAIT 600 /* seconds: a long migration of a peer */
 
+/* The first column of a one-row result into *(int64_t *)arg; an SQL NULL
+ * (MAX over no rows) leaves the caller's initial value. */
 static int migrate_int_row(void *arg, const struct keel_db_val *cols,
                            size_t ncols)
 {
 	int64_t *v = arg;
 
-	*v = ncols > 0 && cols[0].type == KEEL_DB_INT ? cols[0].i : -1;
+	if (ncols > 0 && cols[0].type == KEEL_DB_INT)
+		*v = cols[0].i;
 	return 1;
 }
 
@@ -501,19 +504,9 @@ static void migrate_unlock(struct db_conn *c)
 		         &got, &ignore);
 }
 
-static int migrate_max_row(void *arg, const struct keel_db_val *cols,
-                           size_t ncols)
-{
-	int *v = arg;
-
-	if (ncols > 0 && cols[0].type == KEEL_DB_INT)
-		*v = (int)cols[0].i;
-	return 0;
-}
-
 struct migrate_ctx {
 	const struct migration *m;
-	int current;
+	int64_t current;
 	int skipped; /* another process applied it first */
 };
 
@@ -531,7 +524,7 @@ static int migrate_version_tx(struct db_conn *c, void *arg,
 	x->current = 0;
 	if (rc == 0)
 		rc = db_query(c, "SELECT MAX(version) FROM keel_migrations",
-		              NULL, 0, migrate_max_row, &x->current, err);
+		              NULL, 0, migrate_int_row, &x->current, err);
 	migrate_unlock(c);
 	return rc;
 }
@@ -548,19 +541,20 @@ int migrate_current(struct db *db, char *err, size_t errlen)
 		         ke.msg);
 		return rc;
 	}
-	return x.current;
+	return (int)x.current;
 }
 
 static int migrate_one_locked(struct db_conn *c, struct migrate_ctx *x,
                               struct keel_err *err)
 {
 	struct keel_db_val args[3];
-	int current = 0, rc;
+	int64_t current = 0;
+	int rc;
 
 	/* Re-check under the lock: another process may have applied it
 	 * meanwhile. */
 	rc = db_query(c, "SELECT MAX(version) FROM keel_migrations", NULL, 0,
-	              migrate_max_row, &current, err);
+	              migrate_int_row, &current, err);
 	if (rc != 0)
 		return rc;
 	if (current >= x->m->version) {
